@@ -1,0 +1,465 @@
+import { BehaviorSubject, Observable, Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
+import { applyAttempt } from './internal/applyResult.js';
+import { backoffPolicy, defaultPolicy, noRetryPolicy, type BackoffPolicy } from './internal/backoff.js';
+import { callSafely, reportUnhandledError } from './internal/reportError.js';
+import { transition, type LifecycleEvent } from './internal/transitions.js';
+import {
+  optionalFunction,
+  optionalNumber,
+  optionalObject,
+  optionalOneOf,
+  optionalScheduler,
+  requiredFunction,
+  show,
+} from './internal/validate.js';
+import { PublishQueue } from './internal/publishQueue.js';
+import { unwatchState, watchState, type StateWatcher } from './internal/watch.js';
+import { backoff, type BackoffHooks, type RetryContext, type RetryOptions } from './operators/retryBackoff.js';
+import { initialState, type RawConfig, type State } from './State.js';
+
+/**
+ * Loads one parsed config: called each time an active service has a config to apply.
+ *
+ * @remarks
+ * What it returns decides when the attempt has succeeded or failed:
+ * - `void` (or any plain value): success, at once. A synchronous throw is a failure.
+ * - a promise (any thenable): success or failure when it settles.
+ * - an `Observable`: success at its first value or its completion, failure if it errors
+ *   before that. It stays subscribed, as the background task, until the run ends or the next
+ *   load begins; an error after its success starts a new load of the same config.
+ *
+ * `signal` is fresh for each attempt. It aborts when the attempt fails, when the service
+ * stops or gives up, and, for an Observable, when the next load begins. Tie background work
+ * to it. At most one attempt of a service is in flight at a time.
+ *
+ * @typeParam C - the parsed config.
+ * @category Service
+ */
+export type ApplyFunc<C> = (config: C, signal: AbortSignal) => void | PromiseLike<void> | Observable<unknown>;
+
+/**
+ * Turns raw config into `C`, and validates it: it throws on invalid input, and the error
+ * propagates from {@link Service.configure} with nothing changed.
+ * @category Service
+ */
+export type ParseFunc<C> = (data: RawConfig) => C;
+
+/**
+ * What {@link ServiceOptions.whileLoading} allows: `'reject'` throws
+ * {@link AlreadyLoadingError} from `configure()` during a load; `'switch'` abandons that load
+ * for the new config.
+ * @category Service
+ */
+export type WhileLoading = 'reject' | 'switch';
+
+/**
+ * Options of a {@link Service}. Every field is optional.
+ * @typeParam C - the parsed config.
+ * @category Service
+ */
+export interface ServiceOptions<C> {
+  /**
+   * Parses and validates raw config.
+   * @defaultValue JSON of the text (bytes decoded as UTF-8)
+   */
+  readonly parse?: ParseFunc<C> | undefined;
+  /**
+   * Drives retry delays and apply timeouts; a `TestScheduler` makes them virtual.
+   * @defaultValue asyncScheduler
+   */
+  readonly scheduler?: SchedulerLike | undefined;
+  /**
+   * Clock for State times, in epoch milliseconds.
+   * @defaultValue `scheduler.now()`
+   */
+  readonly now?: (() => number) | undefined;
+  /**
+   * Called after each successful {@link Service.stop}, once the stopped State is published.
+   * An exception it throws is reported through RxJS's `config.onUnhandledError`.
+   * @defaultValue none
+   */
+  readonly onStop?: (() => void) | undefined;
+  /**
+   * Retry failed applies: `true` with the defaults of {@link RetryOptions}, or the options.
+   * @defaultValue false (the first failure stops the service)
+   */
+  readonly retry?: boolean | RetryOptions | undefined;
+  /**
+   * What `configure()` does while a load is in progress, a retry wait included: `'reject'`
+   * throws {@link AlreadyLoadingError}; `'switch'` aborts the running attempt's signal,
+   * cancels the pending retry and begins a load of the new config at once.
+   * @defaultValue 'reject'
+   */
+  readonly whileLoading?: WhileLoading | undefined;
+  /**
+   * Milliseconds an attempt may take to settle before it fails with a {@link TimeoutError}
+   * (its signal aborts with it, and it is retried or ends the load like any failure).
+   * @defaultValue none
+   */
+  readonly applyTimeout?: number | undefined;
+}
+
+/**
+ * Something with a lifecycle and an observable {@link State}: what a {@link ServiceMap}
+ * holds. {@link Service} is the implementation; write your own to wrap something else.
+ * @category Service
+ */
+export interface Lifecycle {
+  /** Makes the service active, loading its config if it has one. */
+  start(): State;
+  /** Accepts raw config, loading it if the service is active. */
+  configure(data: RawConfig): State;
+  /** Makes the service inactive, ending its run. */
+  stop(): State;
+  /** The current snapshot. */
+  readonly state: State;
+  /** The current State, then every change. */
+  readonly state$: Observable<State>;
+  /** Future changes only. */
+  stateChanges(): Observable<State>;
+  /** The current State and, atomically, a stream of the changes after it. */
+  stateAndChanges(): [State, Observable<State>];
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The default parser: JSON of the text, bytes decoded as UTF-8. */
+function parseJson(data: RawConfig): unknown {
+  if (typeof data === 'string') return JSON.parse(data);
+  if (data instanceof Uint8Array) return JSON.parse(utf8.decode(data));
+  throw new TypeError(`config must be a string or a Uint8Array, got ${show(data)}`);
+}
+
+/** Swallows a load's error: by then its hooks have recorded it in the State. */
+function ignore(): void {}
+
+/**
+ * Manages the lifecycle of one background task: started, configured from raw config,
+ * stopped; an apply function loads each config, with retry and backoff; the immutable
+ * {@link State} is an RxJS stream.
+ *
+ * @remarks
+ * Each method computes the next State with a pure reducer, publishes it, and returns it.
+ * - {@link Service.start}: becomes active; loads the config, if one was accepted before.
+ * - {@link Service.configure}: parses `data` (a parse error propagates, nothing changes),
+ *   accepts it, and loads it if active.
+ * - {@link Service.stop}: becomes inactive; every signal handed to apply during the run
+ *   aborts, a load in progress ends, a pending retry is cancelled, then `onStop` runs.
+ *
+ * A load calls apply at once. A result known synchronously finishes the load before the
+ * method returns (the returned State shows it; `state$` still publishes the loading State
+ * first). A failure is retried after a backoff delay, if `retry` is set, or ends the run
+ * with the error: `active: false`, `error` set. A result that arrives after its run ended
+ * changes nothing.
+ *
+ * States are published to every subscriber exactly once, in order, and only when they
+ * differ; a subscriber or `onStop` may call the service's methods from inside a
+ * notification.
+ *
+ * @typeParam C - the parsed config, as produced by `parse` and consumed by `apply`.
+ * @example
+ * ```ts
+ * import { Service } from 'rx-lifecycle';
+ *
+ * const service = new Service(
+ *   (config: { greeting: string }, signal) => {
+ *     const timer = setInterval(() => console.log(config.greeting), 1000);
+ *     signal.addEventListener('abort', () => clearInterval(timer));
+ *   },
+ *   { retry: { maxAttempts: 5 } },
+ * );
+ * service.state$.subscribe((s) => console.log(s.active, s.loading));
+ * // false false
+ * service.configure('{"greeting":"hello"}');
+ * service.start();
+ * // true true
+ * // true false
+ * service.stop();
+ * // false false
+ * ```
+ * @example
+ * An Observable apply is the background task itself:
+ * ```ts
+ * import { interval, map } from 'rxjs';
+ * import { Service } from 'rx-lifecycle';
+ *
+ * const poller = new Service((config: { ms: number }) => interval(config.ms).pipe(map(() => poll())));
+ * ```
+ * @see {@link ServiceMap} to keep many services by id; {@link statusOf} for a one-word status.
+ * @category Service
+ */
+export class Service<C = unknown> implements Lifecycle {
+  readonly #apply: ApplyFunc<C>;
+  readonly #parse: ParseFunc<C>;
+  readonly #scheduler: SchedulerLike;
+  readonly #now: (() => number) | undefined;
+  readonly #onStop: (() => void) | undefined;
+  readonly #policy: BackoffPolicy;
+  readonly #logger: ((ctx: RetryContext) => void) | undefined;
+  readonly #switchLoad: boolean;
+  readonly #applyTimeout: number | undefined;
+
+  /** The committed State: what `state` returns. */
+  #state: State;
+  /** The last State handed to subscribers; behind `#state` only while a delivery is queued. */
+  #published: State;
+  /** Made on first use: a service nobody subscribes to carries no subject. */
+  #subject: BehaviorSubject<State> | undefined;
+  #state$: Observable<State> | undefined;
+  #watcher: StateWatcher | undefined;
+  /** Delivers committed States in order; made with the first subject or watcher. */
+  #outbox: PublishQueue<State> | undefined;
+  /** Nesting of method calls and load hooks; deliveries wait until it drops to 0. */
+  #depth = 0;
+
+  /** The last parsed config, boxed so that any value of `C` (even `undefined`) counts. */
+  #parsed: { readonly value: C } | undefined;
+  /** The current load: attempt, retries and, for an Observable apply, the task itself. */
+  #load: Subscription | undefined;
+  /** Controllers of this run's completed attempts, aborted when the run ends. */
+  #kept: AbortController[] | undefined;
+
+  /**
+   * @param apply - loads each config; see {@link ApplyFunc}.
+   * @param options - parser, clock, scheduler, retry and the rest; see {@link ServiceOptions}.
+   * @throws TypeError or RangeError naming the field, for a non-function `apply` or a bad option.
+   */
+  constructor(apply: ApplyFunc<C>, options: ServiceOptions<C> = {}) {
+    requiredFunction('apply', apply);
+    optionalObject('options', options);
+    const { parse, scheduler, now, onStop, retry, whileLoading, applyTimeout } = options;
+    optionalFunction('options.parse', parse);
+    optionalScheduler('options.scheduler', scheduler);
+    optionalFunction('options.now', now);
+    optionalFunction('options.onStop', onStop);
+    optionalOneOf('options.whileLoading', whileLoading, ['reject', 'switch']);
+    optionalNumber('options.applyTimeout', applyTimeout, 0, true);
+    if (retry !== undefined && typeof retry !== 'boolean') optionalObject('options.retry', retry);
+
+    this.#apply = apply;
+    this.#parse = parse ?? (parseJson as ParseFunc<C>);
+    this.#scheduler = scheduler ?? asyncScheduler;
+    this.#now = now;
+    this.#onStop = onStop;
+    this.#policy =
+      retry === true ? defaultPolicy : retry ? backoffPolicy(retry, 'options.retry') : noRetryPolicy;
+    const logger = typeof retry === 'object' ? retry.logger : undefined;
+    this.#logger = logger && ((ctx) => callSafely(logger, ctx));
+    this.#switchLoad = whileLoading === 'switch';
+    this.#applyTimeout = applyTimeout;
+    this.#state = this.#published = initialState(this.#clock());
+  }
+
+  /** The current snapshot: the last State committed. */
+  get state(): State {
+    return this.#state;
+  }
+
+  /**
+   * The current State, then every change, to each subscriber (a `BehaviorSubject`
+   * underneath). Never completes.
+   */
+  get state$(): Observable<State> {
+    return (this.#state$ ??= this.#states().asObservable());
+  }
+
+  /**
+   * Makes the service active and, if a config was accepted before, begins loading it.
+   * @returns the new State; when the load's result is known synchronously, it shows it.
+   * @throws {@link AlreadyStartedError} when already active; nothing changes.
+   */
+  start(): State {
+    return this.#run({ type: 'start', now: this.#clock(), hasConfig: this.#parsed !== undefined });
+  }
+
+  /**
+   * Parses and accepts `data` as the config, and begins loading it if the service is active.
+   * @param data - raw config, text or bytes.
+   * @returns the new State; when the load's result is known synchronously, it shows it.
+   * @throws whatever `parse` throws, first; nothing changes.
+   * @throws {@link AlreadyLoadingError} while a load is in progress and `whileLoading` is
+   * `'reject'`; nothing changes.
+   */
+  configure(data: RawConfig): State {
+    const value = this.#parse(data);
+    const event: LifecycleEvent = { type: 'configure', now: this.#clock(), config: data, switchLoad: this.#switchLoad };
+    return this.#run(event, { value });
+  }
+
+  /**
+   * Makes the service inactive. Every signal handed to apply during the run aborts, a load in
+   * progress ends and a pending retry is cancelled; then `onStop` is called.
+   * @returns the new State.
+   * @throws {@link AlreadyStoppedError} when not active; nothing changes.
+   */
+  stop(): State {
+    const result = this.#run({ type: 'stop', now: this.#clock() });
+    if (this.#onStop) {
+      try {
+        this.#onStop();
+      } catch (err) {
+        reportUnhandledError(err);
+      }
+    }
+    return result;
+  }
+
+  /** Future changes only: the States committed after the subscription. */
+  stateChanges(): Observable<State> {
+    return this.#changesAfter(undefined);
+  }
+
+  /**
+   * The current State and a stream of the changes after it, with nothing missed: the stream
+   * is lazy, and if the State changed between this call and the subscription, it first
+   * delivers the current State.
+   */
+  stateAndChanges(): [State, Observable<State>] {
+    const snapshot = this.#state;
+    return [snapshot, this.#changesAfter(snapshot)];
+  }
+
+  /**
+   * Lets a {@link ServiceMap} follow this service's States without a subscription. One
+   * watcher at a time: a second one is refused and should subscribe instead.
+   * @returns the last published State, which the watcher's first call follows, or
+   * `undefined` when another watcher holds the slot.
+   * @internal
+   */
+  [watchState](watcher: StateWatcher): State | undefined {
+    if (this.#watcher !== undefined && this.#watcher !== watcher) return undefined;
+    this.#listened();
+    this.#watcher = watcher;
+    return this.#published;
+  }
+
+  /**
+   * Ends what {@link Service[watchState]} began.
+   * @internal
+   */
+  [unwatchState](watcher: StateWatcher): void {
+    if (this.#watcher === watcher) this.#watcher = undefined;
+  }
+
+  #clock(): number {
+    return this.#now ? this.#now() : this.#scheduler.now();
+  }
+
+  /** One command: reduce, commit, do the effects, then deliver. */
+  #run(event: LifecycleEvent, parsed?: { readonly value: C }): State {
+    let result: State;
+    this.#depth++;
+    try {
+      const next = transition(this.#state, event);
+      if (parsed !== undefined) this.#parsed = parsed;
+      this.#commit(next);
+      if (event.type === 'stop') this.#endRun();
+      else if (next.loading) this.#beginLoad();
+      result = this.#state;
+    } finally {
+      this.#depth--;
+    }
+    this.#flush();
+    return result;
+  }
+
+  #commit(next: State): void {
+    if (next === this.#state) return;
+    this.#state = next;
+    if (this.#outbox) this.#outbox.push(next);
+    else this.#published = next; // nobody listens: nothing to deliver
+  }
+
+  /** Delivers the States committed so far, once no call or load hook is under way. */
+  #flush(): void {
+    if (this.#depth === 0) this.#outbox?.flush();
+  }
+
+  /** Hands one State to the watcher and the subscribers. */
+  #deliver(next: State): void {
+    const prev = this.#published;
+    this.#published = next;
+    this.#watcher?.stateChanged(next, prev);
+    this.#subject?.next(next);
+  }
+
+  #listened(): void {
+    this.#outbox ??= new PublishQueue((next) => this.#deliver(next));
+  }
+
+  #states(): BehaviorSubject<State> {
+    if (this.#subject === undefined) {
+      this.#listened();
+      this.#subject = new BehaviorSubject(this.#published);
+    }
+    return this.#subject;
+  }
+
+  #changesAfter(snapshot: State | undefined): Observable<State> {
+    return new Observable<State>((subscriber) => {
+      let first = true;
+      return this.#states().subscribe({
+        next: (state) => {
+          if (first) {
+            first = false;
+            if (snapshot === undefined || state === snapshot) return;
+          }
+          subscriber.next(state);
+        },
+      });
+    });
+  }
+
+  /** Begins a load of the parsed config, ending the previous load (switch semantics). */
+  #beginLoad(): void {
+    const previous = this.#load;
+    const load = new Subscription();
+    this.#load = load;
+    previous?.unsubscribe();
+    const config = this.#parsed!.value;
+    const hooks: BackoffHooks = {
+      succeeded: (ctx) => this.#settle(load, ctx, { type: 'succeeded', now: this.#clock(), failures: ctx.attempt }),
+      retrying: (ctx) =>
+        this.#settle(load, ctx, {
+          type: 'retrying',
+          now: this.#clock(),
+          failures: ctx.attempt,
+          error: ctx.error!,
+          delay: ctx.delay,
+        }),
+      gaveUp: (ctx) => this.#settle(load, ctx, { type: 'gaveUp', now: this.#clock(), failures: ctx.attempt, error: ctx.error! }),
+    };
+    const attempt = applyAttempt(this.#apply, config, {
+      scheduler: this.#scheduler,
+      timeout: this.#applyTimeout,
+      keep: (controller) => (this.#kept ??= []).push(controller),
+    });
+    load.add(
+      attempt.pipe(backoff(this.#policy, this.#scheduler, hooks, () => this.#clock())).subscribe({ error: ignore }),
+    );
+  }
+
+  /** An attempt's outcome, from the backoff loop of `load`. */
+  #settle(load: Subscription, ctx: RetryContext, event: LifecycleEvent): void {
+    if (load.closed) return; // the load was replaced or its run ended while it was starting
+    this.#depth++;
+    try {
+      this.#commit(transition(this.#state, event));
+      if (event.type === 'gaveUp') this.#endRun();
+      this.#logger?.(ctx);
+    } finally {
+      this.#depth--;
+    }
+    this.#flush();
+  }
+
+  /** Ends the run: the load, its pending retry and every signal it handed out. */
+  #endRun(): void {
+    const load = this.#load;
+    const kept = this.#kept;
+    this.#load = undefined;
+    this.#kept = undefined;
+    load?.unsubscribe();
+    if (kept) for (const controller of kept) controller.abort();
+  }
+}

@@ -1,0 +1,666 @@
+import { Map as ImmutableMap } from 'immutable';
+import { freeze } from 'immer';
+import { Observable, Subject, asyncScheduler, type Subscription } from 'rxjs';
+import { AlreadyExistsError, AlreadyStoppedError, ImmutableError, NotFoundError } from './errors.js';
+import { idIsUUID, type IdFunc } from './idFuncs.js';
+import { PublishQueue } from './internal/publishQueue.js';
+import { reportUnhandledError } from './internal/reportError.js';
+import { optionalFunction, optionalObject, requiredFunction, show } from './internal/validate.js';
+import { unwatchState, watchState, type StateWatcher } from './internal/watch.js';
+import type { Lifecycle } from './Service.js';
+import type { RawConfig, State } from './State.js';
+import { statusOf } from './statusOf.js';
+
+/**
+ * Makes the service for a new record of a {@link ServiceMap}.
+ * @throws for a kind it does not know; {@link ServiceMap.create} then throws the same error.
+ * @category ServiceMap
+ */
+export type CreateFunc = (id: string, kind: string) => Lifecycle;
+
+/**
+ * A service held by a {@link ServiceMap}. Frozen.
+ * @category ServiceMap
+ */
+export interface ServiceRecord {
+  readonly id: string;
+  readonly kind: string;
+  readonly service: Lifecycle;
+}
+
+/**
+ * A {@link ServiceRecord} with the service's State at one moment. Frozen.
+ * @category ServiceMap
+ */
+export interface StateRecord extends ServiceRecord {
+  readonly state: State;
+}
+
+/**
+ * What happened to a record: added, its service's State changed, or removed.
+ * @category ServiceMap
+ */
+export type ChangeType = 'add' | 'update' | 'remove';
+
+/**
+ * A record added to or removed from a {@link ServiceMap}, as {@link ServiceMap.listen}
+ * publishes it. Frozen.
+ * @category ServiceMap
+ */
+export interface Change {
+  /** When it happened, on the map's clock. */
+  readonly changeTime: number;
+  readonly changeType: ChangeType;
+  /** The removed record. */
+  readonly oldValue?: ServiceRecord | undefined;
+  /** The added record. */
+  readonly newValue?: ServiceRecord | undefined;
+}
+
+/**
+ * A change of a {@link ServiceMap} with States, as {@link ServiceMap.getAndListenState}
+ * publishes it: `add` has `newValue`, `update` both, `remove` the last `oldValue`. Frozen.
+ * @category ServiceMap
+ */
+export interface StateChange {
+  /** When it happened, on the map's clock. */
+  readonly changeTime: number;
+  readonly changeType: ChangeType;
+  readonly oldValue?: StateRecord | undefined;
+  readonly newValue?: StateRecord | undefined;
+}
+
+/**
+ * Options of a {@link ServiceMap}.
+ * @category ServiceMap
+ */
+export interface ServiceMapOptions {
+  /**
+   * Clock for `changeTime`, in epoch milliseconds.
+   * @defaultValue `asyncScheduler.now()` (the wall clock)
+   */
+  readonly now?: (() => number) | undefined;
+}
+
+/**
+ * What a new record's service should be brought to by {@link ServiceMap.create}.
+ * @category ServiceMap
+ */
+export interface CreateState {
+  /**
+   * Start the service.
+   * @defaultValue false
+   */
+  readonly active?: boolean | undefined;
+  /**
+   * Configure the service with this (after starting it); empty means no config.
+   * @defaultValue none
+   */
+  readonly config?: RawConfig | undefined;
+}
+
+/**
+ * Counts over a {@link ServiceMap}, as {@link ServiceMap.summary$} publishes them. Frozen.
+ * @category ServiceMap
+ */
+export interface ServiceMapSummary {
+  /** Records in the map. */
+  readonly total: number;
+  /** Services that are active. */
+  readonly active: number;
+  /** Services that are loading (retry waits included). */
+  readonly loading: number;
+  /** Services waiting for a retry ({@link statusOf} `retrying`). */
+  readonly retrying: number;
+  /** Services that gave up ({@link statusOf} `failed`). */
+  readonly failed: number;
+  /** Records per kind. */
+  readonly byKind: Readonly<Record<string, number>>;
+}
+
+/** Reaches {@link ServiceMap}'s handling of a tracked service's new State from its entry. */
+const stateChangedKey: unique symbol = Symbol('rx-lifecycle.ServiceMap.stateChanged');
+
+/**
+ * One record and, while the map's States are listened to, the hook that follows its service:
+ * lighter than a subscription, and the same object for every listener.
+ */
+class Entry implements StateWatcher {
+  /** The last State seen, while tracked. */
+  latest: StateRecord | undefined = undefined;
+  /** For a Lifecycle that is not a Service: the subscription standing in for the hook. */
+  subscription: Subscription | undefined = undefined;
+
+  constructor(
+    readonly record: ServiceRecord,
+    readonly map: ServiceMap,
+  ) {}
+
+  stateChanged(next: State): void {
+    this.map[stateChangedKey](this, next);
+  }
+}
+
+/** The part of a Service the map uses to follow it without subscribing. */
+interface Watchable {
+  [watchState](watcher: StateWatcher): State | undefined;
+  [unwatchState](watcher: StateWatcher): void;
+}
+
+const LIFECYCLE_METHODS = ['start', 'configure', 'stop', 'stateChanges', 'stateAndChanges'] as const;
+
+function assertLifecycle(value: unknown, what: string): asserts value is Lifecycle {
+  const ok =
+    value !== null &&
+    typeof value === 'object' &&
+    LIFECYCLE_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === 'function') &&
+    typeof (value as Lifecycle).state === 'object';
+  if (!ok) {
+    throw new TypeError(
+      `${what} must be a Lifecycle (start, configure, stop, state, state$, stateChanges, stateAndChanges), got ${show(value)}`,
+    );
+  }
+}
+
+function stateRecord(record: ServiceRecord, state: State): StateRecord {
+  return Object.freeze({ id: record.id, kind: record.kind, service: record.service, state });
+}
+
+function hasContent(config: RawConfig | undefined): config is RawConfig {
+  return config !== undefined && (typeof config === 'string' ? config.length > 0 : config.byteLength > 0);
+}
+
+/**
+ * Keeps many services by id and streams every add, update and remove: the Go package's `Map`
+ * as a keyed stream combiner.
+ *
+ * @remarks
+ * - {@link ServiceMap.create} makes a service with the {@link CreateFunc}, brings it to the
+ *   requested State and adds it, or undoes all of it when a step throws.
+ * - {@link ServiceMap.delete} stops a service and removes it.
+ * - {@link ServiceMap.listen} publishes adds and removes; {@link ServiceMap.getAndListenState}
+ *   also every State change of every service, through one light hook per service (no
+ *   subscription per service, nothing like `combineLatest`), so the work per change does not
+ *   grow with the number of services. The hooks exist only while someone listens.
+ * - {@link ServiceMap.states$} and {@link ServiceMap.summary$} serve UI stores: a persistent
+ *   map and incremental counts, updated per change without walking the map.
+ *
+ * Events are delivered in order, also when a listener changes the map or a service from
+ * inside a notification.
+ *
+ * @example
+ * ```ts
+ * import { Service, ServiceMap, idIsKind } from 'rx-lifecycle';
+ *
+ * const map = new ServiceMap((id, kind) => {
+ *   if (kind !== 'worker') throw new Error(`unknown kind ${kind}`);
+ *   return new Service((config: { n: number }) => console.log(id, 'loads', config.n));
+ * }, idIsKind);
+ *
+ * const [records, changes$] = map.getAndListenState();
+ * changes$.subscribe((c) => console.log(c.changeType, c.newValue?.state.active ?? c.oldValue?.state.active));
+ * map.create(undefined, 'worker', { active: true, config: '{"n":1}' });
+ * // worker loads 1
+ * // add true
+ * map.delete('worker');
+ * // update false
+ * // remove false
+ * ```
+ * @see {@link statusOf} for a status per service.
+ * @category ServiceMap
+ */
+export class ServiceMap {
+  readonly #create: CreateFunc;
+  readonly #idFunc: IdFunc;
+  readonly #now: () => number;
+  #immutable = false;
+
+  readonly #entries = new Map<string, Entry>();
+  /** Listeners of States: while above 0, every entry is tracked. */
+  #tracking = 0;
+  /** Nesting of create/delete: deliveries wait until it drops to 0. */
+  #depth = 0;
+
+  #records$: Subject<Change> | undefined;
+  #stateBus: Subject<StateChange> | undefined;
+  readonly #recordsOut = new PublishQueue<Change>((change) => this.#records$?.next(change));
+  readonly #statesOut = new PublishQueue<StateChange>((change) => this.#stateBus?.next(change));
+  #stateChanges$: Observable<StateChange> | undefined;
+  #states$: Observable<ReadonlyMap<string, StateRecord>> | undefined;
+  #summary$: Observable<ServiceMapSummary> | undefined;
+
+  /**
+   * @param create - makes the service of a new record.
+   * @param idFunc - mints an id when `create` gets none.
+   * @param options - the clock for change times.
+   * @throws TypeError for a non-function `create` or `idFunc`, or a bad option.
+   */
+  constructor(create: CreateFunc, idFunc: IdFunc = idIsUUID, options: ServiceMapOptions = {}) {
+    requiredFunction('create', create);
+    requiredFunction('idFunc', idFunc);
+    optionalObject('options', options);
+    optionalFunction('options.now', options.now);
+    this.#create = create;
+    this.#idFunc = idFunc;
+    const now = options.now;
+    this.#now = now ?? (() => asyncScheduler.now());
+  }
+
+  /**
+   * An immutable map of `known`: ids `"0"`, `"1"`, ... in order, each kind the service's
+   * constructor name. `create` and `delete` throw {@link ImmutableError}; listening works.
+   * @param known - the services.
+   * @throws TypeError when an element is not a {@link Lifecycle}.
+   * @example
+   * ```ts
+   * import { Service, ServiceMap } from 'rx-lifecycle';
+   *
+   * const map = ServiceMap.of([new Service(() => {})]);
+   * console.log(map.get('0')?.kind); // Service
+   * ```
+   */
+  static of(known: readonly Lifecycle[]): ServiceMap {
+    if (!Array.isArray(known)) throw new TypeError(`known must be an array of Lifecycle, got ${show(known)}`);
+    const map = new ServiceMap(() => {
+      throw new ImmutableError();
+    });
+    known.forEach((service, i) => {
+      assertLifecycle(service, `known[${i}]`);
+      const id = String(i);
+      map.#entries.set(id, new Entry(Object.freeze({ id, kind: service.constructor.name, service }), map));
+    });
+    map.#immutable = true;
+    return map;
+  }
+
+  /**
+   * Makes a service with the {@link CreateFunc}, starts it if `state.active`, configures it if
+   * `state.config` is not empty (in that order), and adds it.
+   *
+   * @remarks
+   * If any step throws, the create is undone: a started service is stopped, the map is as
+   * before, no listener sees the record, and the error propagates. On success an `add`
+   * {@link Change} is published.
+   *
+   * @param id - the new record's id; empty or `undefined` mints one with the {@link IdFunc}.
+   * @param kind - the kind of service, passed to the {@link CreateFunc}; must not be empty.
+   * @param state - what to bring the service to.
+   * @returns the id and the service's State.
+   * @throws TypeError for an empty `kind`; an `Error` whose message starts `bad id` (with the
+   * IdFunc's error as `cause`) when no id can be minted; {@link AlreadyExistsError} for an id
+   * in the map; {@link ImmutableError} on a map made by {@link ServiceMap.of}; and whatever
+   * the CreateFunc, `start()` or `configure()` throws.
+   */
+  create(id: string | undefined, kind: string, state?: CreateState): { id: string; state: State } {
+    if (this.#immutable) throw new ImmutableError();
+    if (typeof kind !== 'string' || kind === '') throw new TypeError(`kind must be a non-empty string, got ${show(kind)}`);
+    if (id !== undefined && typeof id !== 'string') throw new TypeError(`id must be a string, got ${show(id)}`);
+    optionalObject('state', state);
+    const newId = id ? id : this.#mintId(kind);
+    if (this.#entries.has(newId)) throw new AlreadyExistsError(`already exists: ${newId}`);
+
+    let result: { id: string; state: State };
+    this.#depth++;
+    try {
+      const service = this.#create(newId, kind);
+      assertLifecycle(service, 'the service returned by create');
+      let started = false;
+      try {
+        if (state?.active) {
+          service.start();
+          started = true;
+        }
+        if (hasContent(state?.config)) service.configure(state.config);
+        // The factory or a start/configure callback may have added this id meanwhile.
+        if (this.#entries.has(newId)) throw new AlreadyExistsError(`already exists: ${newId}`);
+      } catch (err) {
+        if (started && service.state.active) {
+          try {
+            service.stop();
+          } catch (stopError) {
+            reportUnhandledError(stopError); // the create's own error is the one to throw
+          }
+        }
+        throw err;
+      }
+      const entry = new Entry(Object.freeze({ id: newId, kind, service }), this);
+      this.#entries.set(newId, entry);
+      const time = this.#now();
+      if (this.#tracking > 0) {
+        this.#track(entry);
+        this.#publishState('add', undefined, entry.latest, time);
+      }
+      this.#publishRecord('add', undefined, entry.record, time);
+      result = { id: newId, state: service.state };
+    } finally {
+      this.#depth--;
+    }
+    this.#flush();
+    return result;
+  }
+
+  /**
+   * Stops the service of `id` (an {@link AlreadyStoppedError} is ignored) and removes its
+   * record, publishing a `remove` {@link Change}. State listeners see the stop's `update`
+   * before the `remove`.
+   * @param id - the record to remove.
+   * @returns the service's State after the stop.
+   * @throws {@link NotFoundError} for an unknown id; {@link ImmutableError} on a map made by
+   * {@link ServiceMap.of}; any other error of `stop()`, with the record left in place.
+   */
+  delete(id: string): State {
+    if (this.#immutable) throw new ImmutableError();
+    const entry = this.#entries.get(id);
+    if (entry === undefined) throw new NotFoundError(`not found: ${String(id)}`);
+    const service = entry.record.service;
+    this.#depth++;
+    try {
+      try {
+        service.stop();
+      } catch (err) {
+        if (!(err instanceof AlreadyStoppedError)) throw err;
+      }
+      // onStop or a listener may have deleted it meanwhile: then that delete published it.
+      if (this.#entries.get(id) === entry) {
+        this.#entries.delete(id);
+        const time = this.#now();
+        if (entry.latest !== undefined) {
+          // A State the service has committed but not yet delivered still counts.
+          if (entry.latest.state !== service.state) this[stateChangedKey](entry, service.state);
+          const last = entry.latest;
+          this.#untrack(entry);
+          this.#publishState('remove', last, undefined, time);
+        }
+        this.#publishRecord('remove', entry.record, undefined, time);
+      }
+    } finally {
+      this.#depth--;
+    }
+    this.#flush();
+    return service.state;
+  }
+
+  /** The record of `id`, if any. */
+  get(id: string): ServiceRecord | undefined {
+    return this.#entries.get(id)?.record;
+  }
+
+  /** Every record, in the order they were added. */
+  values(): ServiceRecord[] {
+    const out: ServiceRecord[] = [];
+    for (const entry of this.#entries.values()) out.push(entry.record);
+    return out;
+  }
+
+  /** Every record with its service's current State, in the order they were added. */
+  states(): StateRecord[] {
+    const out: StateRecord[] = [];
+    for (const entry of this.#entries.values()) out.push(this.#current(entry));
+    return out;
+  }
+
+  /** Adds and removes, from the subscription on. */
+  listen(): Observable<Change> {
+    return (this.#records$ ??= new Subject<Change>()).asObservable();
+  }
+
+  /**
+   * The current records and a stream of the later adds and removes; nothing is missed or
+   * repeated when the stream is subscribed in the same synchronous turn.
+   */
+  getAndListen(): [ServiceRecord[], Observable<Change>] {
+    return [this.values(), this.listen()];
+  }
+
+  /**
+   * A {@link StateRecord} per record, and a stream of {@link StateChange}s: `add` for each
+   * later record (with its State then), `update` for each State change of any service, and
+   * `remove` (with the last State) for each deletion.
+   *
+   * @remarks
+   * Nothing is missed or repeated when the stream is subscribed in the same synchronous
+   * turn. While it is subscribed, each service is followed by one light hook; unsubscribing
+   * the last listener releases them all. The cost of a change does not depend on the number
+   * of services.
+   */
+  getAndListenState(): [StateRecord[], Observable<StateChange>] {
+    return [this.states(), this.#stateChanges()];
+  }
+
+  /**
+   * The whole map as an immutable `ReadonlyMap` from id to {@link StateRecord}: on
+   * subscription, then once per change. Each emitted map shares structure with the previous
+   * one (a persistent hash map), so a change costs O(log n), not a copy.
+   * @example
+   * ```ts
+   * map.states$.subscribe((all) => render([...all.values()]));
+   * ```
+   */
+  get states$(): Observable<ReadonlyMap<string, StateRecord>> {
+    return (this.#states$ ??= new Observable<ReadonlyMap<string, StateRecord>>((subscriber) => {
+      let snapshot: ImmutableMap<string, StateRecord> | undefined;
+      const subscription = this.#stateChanges().subscribe((change) => {
+        snapshot =
+          change.changeType === 'remove'
+            ? snapshot!.remove(change.oldValue!.id)
+            : snapshot!.set(change.newValue!.id, change.newValue!);
+        subscriber.next(new StatesView(snapshot));
+      });
+      // Subscribing tracked every entry; nothing is delivered before this line.
+      snapshot = ImmutableMap<string, StateRecord>().withMutations((m) => {
+        for (const entry of this.#entries.values()) m.set(entry.record.id, entry.latest!);
+      });
+      subscriber.next(new StatesView(snapshot));
+      return subscription;
+    }));
+  }
+
+  /**
+   * Counts of the map: on subscription, then whenever they change. Kept incrementally: a
+   * change updates them without walking the map.
+   * @example
+   * ```ts
+   * map.summary$.subscribe((s) => console.log(`${s.active}/${s.total} active, ${s.failed} failed`));
+   * ```
+   */
+  get summary$(): Observable<ServiceMapSummary> {
+    return (this.#summary$ ??= new Observable<ServiceMapSummary>((subscriber) => {
+      const counts = new SummaryCounts();
+      const subscription = this.#stateChanges().subscribe((change) => {
+        if (counts.apply(change)) subscriber.next(counts.snapshot());
+      });
+      for (const entry of this.#entries.values()) counts.add(entry.latest!);
+      subscriber.next(counts.snapshot());
+      return subscription;
+    }));
+  }
+
+  /** @internal */
+  [stateChangedKey](entry: Entry, next: State): void {
+    const previous = entry.latest;
+    if (previous === undefined || previous.state === next) return;
+    const latest = stateRecord(entry.record, next);
+    entry.latest = latest;
+    this.#publishState('update', previous, latest, this.#now());
+    this.#flush();
+  }
+
+  #mintId(kind: string): string {
+    let id: unknown;
+    try {
+      id = this.#idFunc(kind, (candidate) => this.#entries.has(candidate));
+    } catch (err) {
+      throw new Error(`bad id: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    if (typeof id !== 'string' || id === '') {
+      throw new Error(`bad id: the IdFunc returned ${show(id)}, not a non-empty string`);
+    }
+    return id;
+  }
+
+  #current(entry: Entry): StateRecord {
+    return entry.latest ?? stateRecord(entry.record, entry.record.service.state);
+  }
+
+  /** The StateChange stream: tracks every entry while subscribed. */
+  #stateChanges(): Observable<StateChange> {
+    return (this.#stateChanges$ ??= new Observable<StateChange>((subscriber) => {
+      this.#retain();
+      const subscription = (this.#stateBus ??= new Subject<StateChange>()).subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        this.#release();
+      };
+    }));
+  }
+
+  #retain(): void {
+    if (this.#tracking++ === 0) for (const entry of this.#entries.values()) this.#track(entry);
+  }
+
+  #release(): void {
+    if (--this.#tracking === 0) for (const entry of this.#entries.values()) this.#untrack(entry);
+  }
+
+  #track(entry: Entry): void {
+    const service = entry.record.service;
+    const watchable = service as Partial<Watchable>;
+    const published = typeof watchable[watchState] === 'function' ? watchable[watchState](entry) : undefined;
+    if (published !== undefined) {
+      entry.latest = stateRecord(entry.record, published);
+      return;
+    }
+    const [state, changes] = service.stateAndChanges();
+    entry.latest = stateRecord(entry.record, state);
+    entry.subscription = changes.subscribe((next) => entry.stateChanged(next));
+  }
+
+  #untrack(entry: Entry): void {
+    if (entry.subscription !== undefined) {
+      entry.subscription.unsubscribe();
+      entry.subscription = undefined;
+    } else {
+      (entry.record.service as unknown as Watchable)[unwatchState](entry);
+    }
+    entry.latest = undefined;
+  }
+
+  #publishRecord(changeType: ChangeType, oldValue: ServiceRecord | undefined, newValue: ServiceRecord | undefined, changeTime: number): void {
+    if (this.#records$?.observed) this.#recordsOut.push(Object.freeze({ changeTime, changeType, oldValue, newValue }));
+  }
+
+  #publishState(changeType: ChangeType, oldValue: StateRecord | undefined, newValue: StateRecord | undefined, changeTime: number): void {
+    this.#statesOut.push(Object.freeze({ changeTime, changeType, oldValue, newValue }));
+  }
+
+  #flush(): void {
+    if (this.#depth > 0) return;
+    this.#statesOut.flush();
+    this.#recordsOut.flush();
+  }
+}
+
+/** One emitted value of {@link ServiceMap.states$}: a read-only view of a persistent map. */
+class StatesView implements ReadonlyMap<string, StateRecord> {
+  readonly #map: ImmutableMap<string, StateRecord>;
+
+  constructor(map: ImmutableMap<string, StateRecord>) {
+    this.#map = map;
+    Object.freeze(this);
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  get(id: string): StateRecord | undefined {
+    return this.#map.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.#map.has(id);
+  }
+
+  forEach(callbackfn: (value: StateRecord, key: string, map: ReadonlyMap<string, StateRecord>) => void, thisArg?: unknown): void {
+    this.#map.forEach((value, key) => {
+      callbackfn.call(thisArg, value, key, this);
+    });
+  }
+
+  *keys(): MapIterator<string> {
+    yield* this.#map.keys();
+  }
+
+  *values(): MapIterator<StateRecord> {
+    yield* this.#map.values();
+  }
+
+  *entries(): MapIterator<[string, StateRecord]> {
+    yield* this.#map.entries();
+  }
+
+  [Symbol.iterator](): MapIterator<[string, StateRecord]> {
+    return this.entries();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'StatesView';
+  }
+}
+
+/** The numbers behind {@link ServiceMap.summary$}, kept up to date one change at a time. */
+class SummaryCounts {
+  total = 0;
+  active = 0;
+  loading = 0;
+  retrying = 0;
+  failed = 0;
+  byKind: Record<string, number> = {};
+  #last: ServiceMapSummary | undefined;
+
+  add(record: StateRecord): void {
+    this.total++;
+    this.byKind = { ...this.byKind, [record.kind]: (this.byKind[record.kind] ?? 0) + 1 };
+    this.#count(record.state, 1);
+  }
+
+  remove(record: StateRecord): void {
+    this.total--;
+    const left = (this.byKind[record.kind] ?? 0) - 1;
+    const { [record.kind]: _gone, ...rest } = this.byKind;
+    this.byKind = left > 0 ? { ...rest, [record.kind]: left } : rest;
+    this.#count(record.state, -1);
+  }
+
+  /** Applies a change; tells whether any count moved. */
+  apply(change: StateChange): boolean {
+    const before = this.#last;
+    if (change.oldValue && change.newValue) {
+      this.#count(change.oldValue.state, -1);
+      this.#count(change.newValue.state, 1);
+    } else if (change.newValue) this.add(change.newValue);
+    else if (change.oldValue) this.remove(change.oldValue);
+    return (
+      before === undefined ||
+      before.total !== this.total ||
+      before.active !== this.active ||
+      before.loading !== this.loading ||
+      before.retrying !== this.retrying ||
+      before.failed !== this.failed ||
+      before.byKind !== this.byKind
+    );
+  }
+
+  snapshot(): ServiceMapSummary {
+    const { total, active, loading, retrying, failed, byKind } = this;
+    return (this.#last = freeze({ total, active, loading, retrying, failed, byKind }, true));
+  }
+
+  #count(state: State, delta: number): void {
+    if (state.active) this.active += delta;
+    if (state.loading) this.loading += delta;
+    const status = statusOf(state);
+    if (status === 'retrying') this.retrying += delta;
+    else if (status === 'failed') this.failed += delta;
+  }
+}

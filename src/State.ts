@@ -1,0 +1,109 @@
+import equal from 'fast-deep-equal/es6/index.js';
+
+/**
+ * Raw configuration as handed to {@link Service.configure}: text, or bytes that the
+ * default parser decodes as UTF-8.
+ *
+ * @remarks
+ * A `Uint8Array` is kept by reference, not copied: do not change it after passing it in.
+ * @category Types
+ */
+export type RawConfig = string | Uint8Array;
+
+/**
+ * The immutable snapshot of a {@link Service}.
+ *
+ * @remarks
+ * Every change makes a new, frozen object; a State is never mutated after it is published.
+ * Times are epoch milliseconds from the service clock; `undefined` means "never".
+ * Invariants, as seen by any reader or subscriber:
+ * - `loading` implies `active`;
+ * - `nextAttemptTime` is set only while `loading`.
+ *
+ * Every State object has all of the keys below, the unset ones holding `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { Service } from 'rx-lifecycle';
+ *
+ * const service = new Service(() => {}, { now: () => 1000 });
+ * console.log(service.state);
+ * // { active: false, loading: false, failedAttempts: 0, lastInactiveTime: 1000, ... }
+ * ```
+ * @category Types
+ */
+export interface State {
+  /** The service is doing its job: started and not stopped or given up since. */
+  readonly active: boolean;
+  /** The raw config last accepted by {@link Service.configure}. */
+  readonly config?: RawConfig | undefined;
+  /** Active and applying config right now (a retry wait included). */
+  readonly loading: boolean;
+  /** The last apply failure. Kept after a successful retry, cleared by `start()`. */
+  readonly error?: Error | undefined;
+  /** Failed apply attempts of the current load. */
+  readonly failedAttempts: number;
+  /** When `active` last became false (or the service was made). */
+  readonly lastInactiveTime?: number | undefined;
+  /** When `active` last became true. */
+  readonly lastActiveTime?: number | undefined;
+  /** When `error` was last set to an error. */
+  readonly lastErrorTime?: number | undefined;
+  /** When a config was last accepted. */
+  readonly lastConfigTime?: number | undefined;
+  /** When the last load began. */
+  readonly lastLoadingStartTime?: number | undefined;
+  /** When the last load ended; `undefined` while a load runs. */
+  readonly lastLoadingEndTime?: number | undefined;
+  /** When the next retry runs, while one is pending or running. */
+  readonly nextAttemptTime?: number | undefined;
+}
+
+/**
+ * The State of a service that was just made: inactive, unconfigured, never failed.
+ * @internal
+ */
+export function initialState(now: number): State {
+  return Object.freeze({
+    active: false,
+    config: undefined,
+    loading: false,
+    error: undefined,
+    failedAttempts: 0,
+    lastInactiveTime: now,
+    lastActiveTime: undefined,
+    lastErrorTime: undefined,
+    lastConfigTime: undefined,
+    lastLoadingStartTime: undefined,
+    lastLoadingEndTime: undefined,
+    nextAttemptTime: undefined,
+  });
+}
+
+/**
+ * Whether two States are the same for publishing: `config` by content, `error` by
+ * identity (two errors with one message are still different failures), the rest by `===`.
+ * @internal
+ */
+export function sameState(a: State, b: State): boolean {
+  return (
+    a === b ||
+    (a.active === b.active &&
+      a.loading === b.loading &&
+      a.error === b.error &&
+      a.failedAttempts === b.failedAttempts &&
+      a.lastInactiveTime === b.lastInactiveTime &&
+      a.lastActiveTime === b.lastActiveTime &&
+      a.lastErrorTime === b.lastErrorTime &&
+      a.lastConfigTime === b.lastConfigTime &&
+      a.lastLoadingStartTime === b.lastLoadingStartTime &&
+      a.lastLoadingEndTime === b.lastLoadingEndTime &&
+      a.nextAttemptTime === b.nextAttemptTime &&
+      sameConfig(a.config, b.config))
+  );
+}
+
+/** Two raw configs hold the same text or the same bytes. @internal */
+export function sameConfig(a: RawConfig | undefined, b: RawConfig | undefined): boolean {
+  return a === b || (typeof a === 'object' && typeof b === 'object' && equal(a, b));
+}

@@ -1,0 +1,87 @@
+import { Observable, from, isObservable, observable, throwError, timeout as timeoutWith, type SchedulerLike } from 'rxjs';
+import { TimeoutError } from '../errors.js';
+import type { ApplyFunc } from '../Service.js';
+import { childController } from './signals.js';
+
+/** How one attempt is run. */
+export interface AttemptOptions {
+  /** The attempt's signal also aborts when this one does. */
+  readonly parent?: AbortSignal | undefined;
+  /** Fail an attempt that has not settled after this many ms. */
+  readonly timeout?: number | undefined;
+  readonly scheduler: SchedulerLike;
+  /**
+   * Receives the controller of an attempt that completed: its signal outlives the attempt
+   * and must be aborted by whoever owns the run.
+   */
+  readonly keep?: ((controller: AbortController) => void) | undefined;
+}
+
+/**
+ * One apply attempt as an Observable. Each subscription calls `apply(config, signal)` with a
+ * fresh signal and mirrors what it returned: `void` (or any plain value) is one `undefined`
+ * value and completion, at once; a promise (any thenable) its settlement; an Observable
+ * itself, as the background task it is. A synchronous throw is an error.
+ *
+ * The signal aborts, before the error is passed on, when the attempt fails, and when the
+ * subscription ends before the attempt completed (the task was switched off or its run
+ * ended). A completed attempt's signal goes to `keep`.
+ */
+export function applyAttempt<C>(apply: ApplyFunc<C>, config: C, options: AttemptOptions): Observable<unknown> {
+  return new Observable<unknown>((subscriber) => {
+    const controller = childController(options.parent);
+    let result: unknown;
+    try {
+      result = apply(config, controller.signal);
+    } catch (err) {
+      controller.abort(err);
+      subscriber.error(err);
+      return;
+    }
+    let source = asyncResult(result);
+    if (source === undefined) {
+      subscriber.next(undefined);
+      options.keep?.(controller);
+      subscriber.complete();
+      return;
+    }
+    const limit = options.timeout;
+    if (limit !== undefined) {
+      source = source.pipe(
+        timeoutWith({ first: limit, scheduler: options.scheduler, with: () => throwError(() => new TimeoutError(limit)) }),
+      );
+    }
+    let completed = false;
+    const inner = source.subscribe({
+      next: (value) => subscriber.next(value),
+      error: (err: unknown) => {
+        controller.abort(err);
+        subscriber.error(err);
+      },
+      complete: () => {
+        completed = true;
+        options.keep?.(controller);
+        subscriber.complete();
+      },
+    });
+    return () => {
+      inner.unsubscribe();
+      if (!completed) controller.abort();
+    };
+  });
+}
+
+/** The result as an Observable when it settles later, `undefined` when it is a plain value. */
+function asyncResult(result: unknown): Observable<unknown> | undefined {
+  if (result === undefined || result === null) return undefined;
+  if (isObservable(result)) return result;
+  if (typeof result !== 'object' && typeof result !== 'function') return undefined;
+  if (typeof (result as Record<string | symbol, unknown>)[observable] === 'function') {
+    return from(result as Parameters<typeof from>[0]);
+  }
+  if (typeof (result as PromiseLike<unknown>).then === 'function') {
+    // Promise.resolve adopts any thenable, so a hand-rolled one behaves like a promise.
+    return from(Promise.resolve(result as PromiseLike<unknown>));
+  }
+  return undefined;
+}

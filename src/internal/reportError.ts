@@ -1,0 +1,29 @@
+import { config } from 'rxjs';
+
+/**
+ * Reports an error that has no caller to go to (a throwing logger or `onStop`) the way
+ * RxJS reports errors thrown by subscribers: to `config.onUnhandledError` when it is set,
+ * otherwise rethrown on a fresh call stack, so it is never swallowed and never breaks the
+ * code that was running.
+ */
+export function reportUnhandledError(err: unknown): void {
+  setTimeout(() => {
+    const { onUnhandledError } = config;
+    if (onUnhandledError) onUnhandledError(err);
+    else throw err;
+  });
+}
+
+/** Calls `fn(arg)`, reporting instead of throwing what it throws. */
+export function callSafely<A>(fn: (arg: A) => void, arg: A): void {
+  try {
+    fn(arg);
+  } catch (err) {
+    reportUnhandledError(err);
+  }
+}
+
+/** An `Error` for any thrown value: itself when it is one, else a wrapper with it as `cause`. */
+export function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value), { cause: value });
+}

@@ -1,0 +1,11 @@
+import type { State } from '../State.js';
+
+/** The key of the hook through which a ServiceMap follows a Service without subscribing. */
+export const watchState: unique symbol = Symbol('rx-lifecycle.watchState');
+/** The key of the hook that ends a `watchState`. */
+export const unwatchState: unique symbol = Symbol('rx-lifecycle.unwatchState');
+
+/** Told of each State a service delivers, in order, with the one delivered before it. */
+export interface StateWatcher {
+  stateChanged(next: State, prev: State): void;
+}

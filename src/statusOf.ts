@@ -1,0 +1,46 @@
+import type { State } from './State.js';
+
+/**
+ * The one-word status of a {@link State}, as a UI shows it.
+ * @category Service
+ */
+export type Status = 'stopped' | 'starting' | 'running' | 'retrying' | 'failed';
+
+/**
+ * Sums a {@link State} up in one word.
+ *
+ * @remarks
+ * - `failed`: inactive because of an error: `error` is set and `lastErrorTime` is at or
+ *   after `lastInactiveTime`, as when a load gives up.
+ * - `retrying`: loading, with a retry pending (`nextAttemptTime` set).
+ * - `starting`: loading otherwise.
+ * - `running`: active and not loading.
+ * - `stopped`: any other inactive state; a service stopped by the user after it had
+ *   recovered from an error is `stopped`.
+ *
+ * A `stop()` in the same millisecond as the last failure cannot be told apart from giving
+ * up, and reads as `failed`. A pure function of the State.
+ *
+ * @param state - any State.
+ * @returns its status.
+ * @example
+ * ```ts
+ * import { Service, statusOf } from 'rx-lifecycle';
+ *
+ * const service = new Service(() => {});
+ * console.log(statusOf(service.state)); // stopped
+ * service.configure('{}');
+ * console.log(statusOf(service.start())); // running
+ * ```
+ * @category Service
+ */
+export function statusOf(state: State): Status {
+  if (state.loading) return state.nextAttemptTime === undefined ? 'starting' : 'retrying';
+  if (state.active) return 'running';
+  const { error, lastErrorTime, lastInactiveTime } = state;
+  return error !== undefined &&
+    lastErrorTime !== undefined &&
+    (lastInactiveTime === undefined || lastErrorTime >= lastInactiveTime)
+    ? 'failed'
+    : 'stopped';
+}
