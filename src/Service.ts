@@ -2,7 +2,7 @@ import { BehaviorSubject, Observable, Subscription, asyncScheduler, type Schedul
 import { applyAttempt } from './internal/applyResult.js';
 import { backoffPolicy, defaultPolicy, noRetryPolicy, type BackoffPolicy } from './internal/backoff.js';
 import { callSafely, reportUnhandledError } from './internal/reportError.js';
-import { transition, type LifecycleEvent } from './internal/transitions.js';
+import { transition, type ServiceEvent } from './internal/transitions.js';
 import {
   optionalFunction,
   optionalNumber,
@@ -282,7 +282,7 @@ export class Service<C = unknown> implements Lifecycle {
    */
   configure(data: RawConfig): State {
     const value = this.#parse(data);
-    const event: LifecycleEvent = { type: 'configure', now: this.#clock(), config: data, switchLoad: this.#switchLoad };
+    const event: ServiceEvent = { type: 'configure', now: this.#clock(), config: data, switchLoad: this.#switchLoad };
     return this.#run(event, { value });
   }
 
@@ -346,7 +346,7 @@ export class Service<C = unknown> implements Lifecycle {
   }
 
   /** One command: reduce, commit, do the effects, then deliver. */
-  #run(event: LifecycleEvent, parsed?: { readonly value: C }): State {
+  #run(event: ServiceEvent, parsed?: { readonly value: C }): State {
     let result: State;
     this.#depth++;
     try {
@@ -440,7 +440,7 @@ export class Service<C = unknown> implements Lifecycle {
   }
 
   /** An attempt's outcome, from the backoff loop of `load`. */
-  #settle(load: Subscription, ctx: RetryContext, event: LifecycleEvent): void {
+  #settle(load: Subscription, ctx: RetryContext, event: ServiceEvent): void {
     if (load.closed) return; // the load was replaced or its run ended while it was starting
     this.#depth++;
     try {

@@ -43,3 +43,9 @@ export type { IdFunc } from './idFuncs.js';
 // Status
 export { statusOf } from './statusOf.js';
 export type { Status } from './statusOf.js';
+
+// Events
+export { lifecycleEvents } from './lifecycleEvents.js';
+export type { LifecycleEvent, LifecycleEventBase, LifecycleEventType } from './lifecycleEvents.js';
+export { logLifecycle, quietFailures } from './logLifecycle.js';
+export type { LogLifecycleOptions, QuietFailuresOptions } from './logLifecycle.js';

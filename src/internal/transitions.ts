@@ -5,7 +5,7 @@ import { sameState, type RawConfig, type State } from '../State.js';
  * Everything that can change a {@link State}: the three commands and what a load reports.
  * Each carries the time it happened, so the reducer never reads a clock.
  */
-export type LifecycleEvent =
+export type ServiceEvent =
   /** `start()`; `hasConfig` says a config was accepted before, so a load begins. */
   | { readonly type: 'start'; readonly now: number; readonly hasConfig: boolean }
   /** `configure()`, after the parse succeeded; `switchLoad` allows it during a load. */
@@ -24,7 +24,7 @@ export type LifecycleEvent =
  * `state` object when the event changes nothing. Throws the spec's error when a command is
  * not allowed in `state`; it never performs effects.
  */
-export function transition(state: State, event: LifecycleEvent): State {
+export function transition(state: State, event: ServiceEvent): State {
   const now = event.now;
   const next = draft(state);
   switch (event.type) {

@@ -1,0 +1,162 @@
+import { Observable } from 'rxjs';
+import type { Lifecycle } from './Service.js';
+import { ServiceMap, type StateChange } from './ServiceMap.js';
+import type { State } from './State.js';
+
+/**
+ * What {@link lifecycleEvents} reports, named for what happened.
+ * @category Events
+ */
+export type LifecycleEventType =
+  | 'created'
+  | 'started'
+  | 'loaded'
+  | 'retryScheduled'
+  | 'recovered'
+  | 'gaveUp'
+  | 'stopped'
+  | 'removed';
+
+/**
+ * Fields every {@link LifecycleEvent} has.
+ * @category Events
+ */
+export interface LifecycleEventBase {
+  /** When it happened (epoch ms, from the State's own times or the map's change time). */
+  readonly time: number;
+  /** The State right after it happened. */
+  readonly state: State;
+  /** The record's id, for events of a {@link ServiceMap}. */
+  readonly id?: string | undefined;
+  /** The record's kind, for events of a {@link ServiceMap}. */
+  readonly kind?: string | undefined;
+}
+
+/**
+ * An event derived from State changes, for logs and metrics.
+ *
+ * @remarks
+ * - `created` / `removed`: a record was added to / deleted from a map.
+ * - `started`: the service became active.
+ * - `loaded`: a load succeeded at its first attempt.
+ * - `retryScheduled`: an attempt failed and another runs after `delay` ms; `attempt` counts
+ *   the failures so far.
+ * - `recovered`: a load succeeded after `attempts` failures, `duration` ms after it began.
+ * - `gaveUp`: a load failed for good and the service stopped with `error`.
+ * - `stopped`: the service was stopped.
+ * @category Events
+ */
+export type LifecycleEvent =
+  | (LifecycleEventBase & { readonly type: 'created' | 'started' | 'loaded' | 'stopped' | 'removed' })
+  | (LifecycleEventBase & {
+      readonly type: 'retryScheduled';
+      readonly attempt: number;
+      readonly delay: number;
+      readonly error: Error;
+    })
+  | (LifecycleEventBase & { readonly type: 'recovered'; readonly attempts: number; readonly duration: number })
+  | (LifecycleEventBase & { readonly type: 'gaveUp'; readonly error: Error });
+
+/**
+ * Names what happened between two consecutive States of one service: zero, one or two events
+ * (a start that loads at once is `started`, then `loaded` with the next State).
+ * @internal
+ */
+export function eventsBetween(prev: State, next: State, where: { id?: string; kind?: string } = {}): LifecycleEvent[] {
+  const events: LifecycleEvent[] = [];
+  const base = (time: number | undefined) => ({ time: time ?? 0, state: next, ...where });
+  const failedNow =
+    next.lastErrorTime !== prev.lastErrorTime ||
+    next.error !== prev.error ||
+    next.failedAttempts > prev.failedAttempts;
+
+  if (!prev.active && next.active) events.push({ type: 'started', ...base(next.lastActiveTime) });
+  if (prev.active && !next.active) {
+    if (failedNow && next.error !== undefined) {
+      events.push({ type: 'gaveUp', error: next.error, ...base(next.lastErrorTime) });
+    } else {
+      events.push({ type: 'stopped', ...base(next.lastInactiveTime) });
+    }
+    return events;
+  }
+  if (next.loading && next.nextAttemptTime !== undefined && failedNow && next.error !== undefined) {
+    const at = next.lastErrorTime ?? 0;
+    events.push({
+      type: 'retryScheduled',
+      attempt: next.failedAttempts,
+      delay: next.nextAttemptTime - at,
+      error: next.error,
+      ...base(at),
+    });
+  } else if (prev.loading && !next.loading && next.active) {
+    const end = next.lastLoadingEndTime;
+    if (next.failedAttempts > 0) {
+      const duration = (end ?? 0) - (next.lastLoadingStartTime ?? end ?? 0);
+      events.push({ type: 'recovered', attempts: next.failedAttempts, duration, ...base(end) });
+    } else {
+      events.push({ type: 'loaded', ...base(end) });
+    }
+  }
+  return events;
+}
+
+/**
+ * Events of a service or of every service in a map, derived from their State changes: for
+ * logs and metrics without hand-written diffing of States.
+ *
+ * @remarks
+ * Of a single service: the events of each later State change. Of a {@link ServiceMap}: also
+ * `created` for each later record (with its State then) and `removed` for each deletion,
+ * each event with `id` and `kind`. Events come in the order of the changes; nothing is
+ * emitted for the States current at subscription.
+ *
+ * @param source - a {@link Lifecycle} (such as a {@link Service}) or a {@link ServiceMap}.
+ * @returns a stream of events that never completes.
+ * @example
+ * ```ts
+ * import { Service, lifecycleEvents } from 'rx-lifecycle';
+ *
+ * const service = new Service(() => {});
+ * lifecycleEvents(service).subscribe((e) => console.log(e.type));
+ * service.configure('{}');
+ * service.start();
+ * // started
+ * // loaded
+ * service.stop();
+ * // stopped
+ * ```
+ * @see {@link logLifecycle} for a ready-made, rate-limited logger.
+ * @category Events
+ */
+export function lifecycleEvents(source: Lifecycle | ServiceMap): Observable<LifecycleEvent> {
+  if (source instanceof ServiceMap) {
+    return new Observable<LifecycleEvent>((subscriber) => {
+      const [, changes] = source.getAndListenState();
+      return changes.subscribe((change) => {
+        for (const event of mapEvents(change)) subscriber.next(event);
+      });
+    });
+  }
+  return new Observable<LifecycleEvent>((subscriber) => {
+    let [prev, changes] = source.stateAndChanges();
+    return changes.subscribe((next) => {
+      const before = prev;
+      prev = next;
+      for (const event of eventsBetween(before, next)) subscriber.next(event);
+    });
+  });
+}
+
+function mapEvents(change: StateChange): LifecycleEvent[] {
+  const { oldValue, newValue, changeTime } = change;
+  if (change.changeType === 'add' && newValue) {
+    return [{ type: 'created', time: changeTime, state: newValue.state, id: newValue.id, kind: newValue.kind }];
+  }
+  if (change.changeType === 'remove' && oldValue) {
+    return [{ type: 'removed', time: changeTime, state: oldValue.state, id: oldValue.id, kind: oldValue.kind }];
+  }
+  if (oldValue && newValue) {
+    return eventsBetween(oldValue.state, newValue.state, { id: newValue.id, kind: newValue.kind });
+  }
+  return [];
+}
