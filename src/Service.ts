@@ -1,4 +1,4 @@
-import { BehaviorSubject, Observable, Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
+import { Observable, Subject, Subscription, asyncScheduler, type SchedulerLike, type Subscriber } from 'rxjs';
 import { applyAttempt } from './internal/applyResult.js';
 import { backoffPolicy, defaultPolicy, noRetryPolicy, type BackoffPolicy } from './internal/backoff.js';
 import { callSafely, reportUnhandledError } from './internal/reportError.js';
@@ -130,6 +130,9 @@ function parseJson(data: RawConfig): unknown {
   throw new TypeError(`config must be a string or a Uint8Array, got ${show(data)}`);
 }
 
+/** The options of a service made without any; shared, so that making one allocates less. */
+const NO_OPTIONS: ServiceOptions<never> = Object.freeze({});
+
 /** Swallows a load's error: by then its hooks have recorded it in the State. */
 function ignore(): void {}
 
@@ -171,6 +174,7 @@ function ignore(): void {}
  * service.state$.subscribe((s) => console.log(s.active, s.loading));
  * // false false
  * service.configure('{"greeting":"hello"}');
+ * // false false
  * service.start();
  * // true true
  * // true false
@@ -199,15 +203,19 @@ export class Service<C = unknown> implements Lifecycle {
   readonly #switchLoad: boolean;
   readonly #applyTimeout: number | undefined;
 
-  /** The committed State: what `state` returns. */
+  /** The committed State: what `state` returns, and what a new subscriber starts from. */
   #state: State;
-  /** The last State handed to subscribers; behind `#state` only while a delivery is queued. */
-  #published: State;
-  /** Made on first use: a service nobody subscribes to carries no subject. */
-  #subject: BehaviorSubject<State> | undefined;
+  /**
+   * Feeds subscribers; made on first use, so a service nobody subscribes to carries none. A
+   * plain Subject, not a BehaviorSubject: a BehaviorSubject replays the last State it
+   * delivered, which lags behind `#state` while a delivery is queued.
+   */
+  #subject: Subject<State> | undefined;
   #state$: Observable<State> | undefined;
   #watcher: StateWatcher | undefined;
-  /** Delivers committed States in order; made with the first subject or watcher. */
+  /** The outbox position from which the watcher takes States. */
+  #watchFrom = 0;
+  /** Delivers committed States in order; made with the first subscriber or watcher. */
   #outbox: PublishQueue<State> | undefined;
   /** Nesting of method calls and load hooks; deliveries wait until it drops to 0. */
   #depth = 0;
@@ -224,7 +232,7 @@ export class Service<C = unknown> implements Lifecycle {
    * @param options - parser, clock, scheduler, retry and the rest; see {@link ServiceOptions}.
    * @throws TypeError or RangeError naming the field, for a non-function `apply` or a bad option.
    */
-  constructor(apply: ApplyFunc<C>, options: ServiceOptions<C> = {}) {
+  constructor(apply: ApplyFunc<C>, options: ServiceOptions<C> = NO_OPTIONS) {
     requiredFunction('apply', apply);
     optionalObject('options', options);
     const { parse, scheduler, now, onStop, retry, whileLoading, applyTimeout } = options;
@@ -247,7 +255,7 @@ export class Service<C = unknown> implements Lifecycle {
     this.#logger = logger && ((ctx) => callSafely(logger, ctx));
     this.#switchLoad = whileLoading === 'switch';
     this.#applyTimeout = applyTimeout;
-    this.#state = this.#published = initialState(this.#clock());
+    this.#state = initialState(this.#clock());
   }
 
   /** The current snapshot: the last State committed. */
@@ -256,11 +264,15 @@ export class Service<C = unknown> implements Lifecycle {
   }
 
   /**
-   * The current State, then every change, to each subscriber (a `BehaviorSubject`
-   * underneath). Never completes.
+   * The current State, then every change, to each subscriber, like a `BehaviorSubject`.
+   * Never completes.
    */
   get state$(): Observable<State> {
-    return (this.#state$ ??= this.#states().asObservable());
+    return (this.#state$ ??= new Observable<State>((subscriber) => {
+      const subscription = this.#join(subscriber);
+      subscriber.next(this.#state);
+      return subscription;
+    }));
   }
 
   /**
@@ -306,7 +318,7 @@ export class Service<C = unknown> implements Lifecycle {
 
   /** Future changes only: the States committed after the subscription. */
   stateChanges(): Observable<State> {
-    return this.#changesAfter(undefined);
+    return new Observable<State>((subscriber) => this.#join(subscriber));
   }
 
   /**
@@ -316,21 +328,26 @@ export class Service<C = unknown> implements Lifecycle {
    */
   stateAndChanges(): [State, Observable<State>] {
     const snapshot = this.#state;
-    return [snapshot, this.#changesAfter(snapshot)];
+    const changes = new Observable<State>((subscriber) => {
+      const subscription = this.#join(subscriber);
+      if (this.#state !== snapshot) subscriber.next(this.#state);
+      return subscription;
+    });
+    return [snapshot, changes];
   }
 
   /**
    * Lets a {@link ServiceMap} follow this service's States without a subscription. One
    * watcher at a time: a second one is refused and should subscribe instead.
-   * @returns the last published State, which the watcher's first call follows, or
-   * `undefined` when another watcher holds the slot.
+   * @returns the current State, which the watcher's first call follows, or `undefined`
+   * when another watcher holds the slot.
    * @internal
    */
   [watchState](watcher: StateWatcher): State | undefined {
     if (this.#watcher !== undefined && this.#watcher !== watcher) return undefined;
-    this.#listened();
+    this.#watchFrom = this.#listened().position;
     this.#watcher = watcher;
-    return this.#published;
+    return this.#state;
   }
 
   /**
@@ -366,8 +383,7 @@ export class Service<C = unknown> implements Lifecycle {
   #commit(next: State): void {
     if (next === this.#state) return;
     this.#state = next;
-    if (this.#outbox) this.#outbox.push(next);
-    else this.#published = next; // nobody listens: nothing to deliver
+    this.#outbox?.push(next);
   }
 
   /** Delivers the States committed so far, once no call or load hook is under way. */
@@ -377,37 +393,17 @@ export class Service<C = unknown> implements Lifecycle {
 
   /** Hands one State to the watcher and the subscribers. */
   #deliver(next: State): void {
-    const prev = this.#published;
-    this.#published = next;
-    this.#watcher?.stateChanged(next, prev);
+    if (this.#watcher !== undefined && this.#outbox!.current >= this.#watchFrom) this.#watcher.stateChanged(next);
     this.#subject?.next(next);
   }
 
-  #listened(): void {
-    this.#outbox ??= new PublishQueue((next) => this.#deliver(next));
+  #listened(): PublishQueue<State> {
+    return (this.#outbox ??= new PublishQueue((next) => this.#deliver(next)));
   }
 
-  #states(): BehaviorSubject<State> {
-    if (this.#subject === undefined) {
-      this.#listened();
-      this.#subject = new BehaviorSubject(this.#published);
-    }
-    return this.#subject;
-  }
-
-  #changesAfter(snapshot: State | undefined): Observable<State> {
-    return new Observable<State>((subscriber) => {
-      let first = true;
-      return this.#states().subscribe({
-        next: (state) => {
-          if (first) {
-            first = false;
-            if (snapshot === undefined || state === snapshot) return;
-          }
-          subscriber.next(state);
-        },
-      });
-    });
+  /** Subscribes to the States committed from now on. */
+  #join(subscriber: Subscriber<State>): Subscription {
+    return this.#listened().join((this.#subject ??= new Subject<State>()), subscriber);
   }
 
   /** Begins a load of the parsed config, ending the previous load (switch semantics). */
@@ -432,7 +428,8 @@ export class Service<C = unknown> implements Lifecycle {
     const attempt = applyAttempt(this.#apply, config, {
       scheduler: this.#scheduler,
       timeout: this.#applyTimeout,
-      keep: (controller) => (this.#kept ??= []).push(controller),
+      // A run that ended while its apply was still running owns no signals any more.
+      keep: (controller) => (load.closed ? controller.abort() : (this.#kept ??= []).push(controller)),
     });
     load.add(
       attempt.pipe(backoff(this.#policy, this.#scheduler, hooks, () => this.#clock())).subscribe({ error: ignore }),

@@ -23,8 +23,11 @@ export type CreateFunc = (id: string, kind: string) => Lifecycle;
  * @category ServiceMap
  */
 export interface ServiceRecord {
+  /** The record's key in the map. */
   readonly id: string;
+  /** The kind the service was created as (for {@link ServiceMap.of}, its constructor name). */
   readonly kind: string;
+  /** The service itself. */
   readonly service: Lifecycle;
 }
 
@@ -33,6 +36,7 @@ export interface ServiceRecord {
  * @category ServiceMap
  */
 export interface StateRecord extends ServiceRecord {
+  /** The service's State at that moment. */
   readonly state: State;
 }
 
@@ -50,6 +54,7 @@ export type ChangeType = 'add' | 'update' | 'remove';
 export interface Change {
   /** When it happened, on the map's clock. */
   readonly changeTime: number;
+  /** `add` or `remove` (never `update`: those come with States, see {@link StateChange}). */
   readonly changeType: ChangeType;
   /** The removed record. */
   readonly oldValue?: ServiceRecord | undefined;
@@ -65,8 +70,11 @@ export interface Change {
 export interface StateChange {
   /** When it happened, on the map's clock. */
   readonly changeTime: number;
+  /** What happened to the record. */
   readonly changeType: ChangeType;
+  /** Before: the last record of an `update` or `remove`; `undefined` for `add`. */
   readonly oldValue?: StateRecord | undefined;
+  /** After: the record of an `add` or `update`; `undefined` for `remove`. */
   readonly newValue?: StateRecord | undefined;
 }
 
@@ -149,13 +157,16 @@ interface Watchable {
 
 const LIFECYCLE_METHODS = ['start', 'configure', 'stop', 'stateChanges', 'stateAndChanges'] as const;
 
+function isLifecycle(value: unknown): value is Lifecycle {
+  if (value === null || typeof value !== 'object') return false;
+  for (const method of LIFECYCLE_METHODS) {
+    if (typeof (value as Record<string, unknown>)[method] !== 'function') return false;
+  }
+  return typeof (value as Lifecycle).state === 'object';
+}
+
 function assertLifecycle(value: unknown, what: string): asserts value is Lifecycle {
-  const ok =
-    value !== null &&
-    typeof value === 'object' &&
-    LIFECYCLE_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === 'function') &&
-    typeof (value as Lifecycle).state === 'object';
-  if (!ok) {
+  if (!isLifecycle(value)) {
     throw new TypeError(
       `${what} must be a Lifecycle (start, configure, stop, state, state$, stateChanges, stateAndChanges), got ${show(value)}`,
     );
@@ -225,6 +236,7 @@ export class ServiceMap {
   #stateBus: Subject<StateChange> | undefined;
   readonly #recordsOut = new PublishQueue<Change>((change) => this.#records$?.next(change));
   readonly #statesOut = new PublishQueue<StateChange>((change) => this.#stateBus?.next(change));
+  #listen$: Observable<Change> | undefined;
   #stateChanges$: Observable<StateChange> | undefined;
   #states$: Observable<ReadonlyMap<string, StateRecord>> | undefined;
   #summary$: Observable<ServiceMapSummary> | undefined;
@@ -291,7 +303,16 @@ export class ServiceMap {
    * in the map; {@link ImmutableError} on a map made by {@link ServiceMap.of}; and whatever
    * the CreateFunc, `start()` or `configure()` throws.
    */
-  create(id: string | undefined, kind: string, state?: CreateState): { id: string; state: State } {
+  create(
+    id: string | undefined,
+    kind: string,
+    state?: CreateState,
+  ): {
+    /** The new record's id, given or minted. */
+    id: string;
+    /** The service's State once started and configured as asked. */
+    state: State;
+  } {
     if (this.#immutable) throw new ImmutableError();
     if (typeof kind !== 'string' || kind === '') throw new TypeError(`kind must be a non-empty string, got ${show(kind)}`);
     if (id !== undefined && typeof id !== 'string') throw new TypeError(`id must be a string, got ${show(id)}`);
@@ -325,12 +346,14 @@ export class ServiceMap {
       }
       const entry = new Entry(Object.freeze({ id: newId, kind, service }), this);
       this.#entries.set(newId, entry);
-      const time = this.#now();
-      if (this.#tracking > 0) {
-        this.#track(entry);
-        this.#publishState('add', undefined, entry.latest, time);
+      if (this.#tracking > 0 || this.#records$?.observed) {
+        const time = this.#now();
+        if (this.#tracking > 0) {
+          this.#track(entry);
+          this.#publishState('add', undefined, entry.latest, time);
+        }
+        this.#publishRecord('add', undefined, entry.record, time);
       }
-      this.#publishRecord('add', undefined, entry.record, time);
       result = { id: newId, state: service.state };
     } finally {
       this.#depth--;
@@ -401,7 +424,9 @@ export class ServiceMap {
 
   /** Adds and removes, from the subscription on. */
   listen(): Observable<Change> {
-    return (this.#records$ ??= new Subject<Change>()).asObservable();
+    return (this.#listen$ ??= new Observable<Change>((subscriber) =>
+      this.#recordsOut.join((this.#records$ ??= new Subject<Change>()), subscriber),
+    ));
   }
 
   /**
@@ -506,7 +531,7 @@ export class ServiceMap {
   #stateChanges(): Observable<StateChange> {
     return (this.#stateChanges$ ??= new Observable<StateChange>((subscriber) => {
       this.#retain();
-      const subscription = (this.#stateBus ??= new Subject<StateChange>()).subscribe(subscriber);
+      const subscription = this.#statesOut.join((this.#stateBus ??= new Subject<StateChange>()), subscriber);
       return () => {
         subscription.unsubscribe();
         this.#release();

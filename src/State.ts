@@ -28,7 +28,8 @@ export type RawConfig = string | Uint8Array;
  *
  * const service = new Service(() => {}, { now: () => 1000 });
  * console.log(service.state);
- * // { active: false, loading: false, failedAttempts: 0, lastInactiveTime: 1000, ... }
+ * // { active: false, config: undefined, loading: false, error: undefined, failedAttempts: 0,
+ * //   lastInactiveTime: 1000, lastActiveTime: undefined, ... nextAttemptTime: undefined }
  * ```
  * @category Types
  */

@@ -17,6 +17,7 @@
  * @category Errors
  */
 export class AlreadyStartedError extends Error {
+  /** Always `'AlreadyStartedError'` (fixed, so it survives minification). */
   override readonly name = 'AlreadyStartedError';
   /** Stable machine-readable code. */
   readonly code = 'ERR_ALREADY_STARTED';
@@ -43,6 +44,7 @@ export class AlreadyStartedError extends Error {
  * @category Errors
  */
 export class AlreadyStoppedError extends Error {
+  /** Always `'AlreadyStoppedError'` (fixed, so it survives minification). */
   override readonly name = 'AlreadyStoppedError';
   /** Stable machine-readable code. */
   readonly code = 'ERR_ALREADY_STOPPED';
@@ -72,6 +74,7 @@ export class AlreadyStoppedError extends Error {
  * @category Errors
  */
 export class AlreadyLoadingError extends Error {
+  /** Always `'AlreadyLoadingError'` (fixed, so it survives minification). */
   override readonly name = 'AlreadyLoadingError';
   /** Stable machine-readable code. */
   readonly code = 'ERR_ALREADY_LOADING';
@@ -98,6 +101,7 @@ export class AlreadyLoadingError extends Error {
  * @category Errors
  */
 export class NotFoundError extends Error {
+  /** Always `'NotFoundError'` (fixed, so it survives minification). */
   override readonly name = 'NotFoundError';
   /** Stable machine-readable code. */
   readonly code = 'ERR_NOT_FOUND';
@@ -125,6 +129,7 @@ export class NotFoundError extends Error {
  * @category Errors
  */
 export class ImmutableError extends Error {
+  /** Always `'ImmutableError'` (fixed, so it survives minification). */
   override readonly name = 'ImmutableError';
   /** Stable machine-readable code. */
   readonly code = 'ERR_IMMUTABLE';
@@ -152,6 +157,7 @@ export class ImmutableError extends Error {
  * @category Errors
  */
 export class AlreadyExistsError extends Error {
+  /** Always `'AlreadyExistsError'` (fixed, so it survives minification). */
   override readonly name = 'AlreadyExistsError';
   /** Stable machine-readable code. */
   readonly code = 'ERR_ALREADY_EXISTS';
@@ -176,6 +182,7 @@ export class AlreadyExistsError extends Error {
  * @category Errors
  */
 export class AbortRetryError extends Error {
+  /** Always `'AbortRetryError'` (fixed, so it survives minification). */
   override readonly name = 'AbortRetryError';
   /** Stable machine-readable code. */
   readonly code = 'ERR_ABORT_RETRY';
@@ -205,6 +212,7 @@ export class AbortRetryError extends Error {
  * @category Errors
  */
 export class TimeoutError extends Error {
+  /** Always `'TimeoutError'` (fixed, so it survives minification). */
   override readonly name = 'TimeoutError';
   /** Stable machine-readable code. */
   readonly code = 'ERR_APPLY_TIMEOUT';
@@ -229,13 +237,18 @@ export class TimeoutError extends Error {
  * @returns the wrapper, whose `cause` is `error`.
  * @example
  * ```ts
- * import { abortRetry, retryApply } from 'rx-lifecycle';
+ * import { Service, abortRetry } from 'rx-lifecycle';
  *
- * const apply = retryApply(async (config: { token?: string }) => {
- *   if (!config.token) throw abortRetry(new Error('token missing'));
- * });
- * apply({}, new AbortController().signal).catch((err: Error) => console.log(err.message));
- * // token missing
+ * const service = new Service(
+ *   async (config: { token?: string }) => {
+ *     if (!config.token) throw abortRetry(new Error('token missing')); // retrying cannot help
+ *   },
+ *   { retry: true },
+ * );
+ * service.state$.subscribe((s) => s.error && console.log(s.active, s.failedAttempts, s.error.message));
+ * service.configure('{}');
+ * service.start();
+ * // false 1 token missing
  * ```
  * @see {@link AbortRetryError}
  * @category Errors

@@ -18,7 +18,11 @@ export type IdFunc = (kind: string, exists: (id: string) => boolean) => string;
  *
  * const map = new ServiceMap(() => new Service(() => {}), idIsKind);
  * console.log(map.create(undefined, 'mqtt').id); // mqtt
- * map.create(undefined, 'mqtt'); // throws: bad id: id exists
+ * try {
+ *   map.create(undefined, 'mqtt');
+ * } catch (err) {
+ *   console.log((err as Error).message); // bad id: id exists
+ * }
  * ```
  * @throws `Error('id exists')` when the kind is taken.
  * @category ServiceMap
@@ -37,7 +41,8 @@ export const idIsKind: IdFunc = (kind, exists) => {
  * import { ServiceMap, Service } from 'rx-lifecycle';
  *
  * const map = new ServiceMap(() => new Service(() => {}));
- * console.log(map.create(undefined, 'worker').id); // e.g. 1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed
+ * const { id } = map.create(undefined, 'worker'); // such as '1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed'
+ * console.log(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id)); // true
  * ```
  * @throws `Error('exhausted attempts finding unique uuid')` after 10 taken ids.
  * @category ServiceMap
@@ -59,7 +64,11 @@ export const idIsUUID: IdFunc = (_kind, exists) => {
  *
  * const map = new ServiceMap(() => new Service(() => {}), idIsRequired);
  * map.create('a', 'worker'); // fine
- * map.create(undefined, 'worker'); // throws: bad id: id is required
+ * try {
+ *   map.create(undefined, 'worker');
+ * } catch (err) {
+ *   console.log((err as Error).message); // bad id: id is required
+ * }
  * ```
  * @throws `Error('id is required')`, always.
  * @category ServiceMap

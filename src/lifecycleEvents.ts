@@ -47,15 +47,34 @@ export interface LifecycleEventBase {
  * @category Events
  */
 export type LifecycleEvent =
-  | (LifecycleEventBase & { readonly type: 'created' | 'started' | 'loaded' | 'stopped' | 'removed' })
   | (LifecycleEventBase & {
+      /** What happened. */
+      readonly type: 'created' | 'started' | 'loaded' | 'stopped' | 'removed';
+    })
+  | (LifecycleEventBase & {
+      /** An attempt failed and another is scheduled. */
       readonly type: 'retryScheduled';
+      /** Failed attempts of this load so far. */
       readonly attempt: number;
+      /** Milliseconds until the next attempt. */
       readonly delay: number;
+      /** The failure. */
       readonly error: Error;
     })
-  | (LifecycleEventBase & { readonly type: 'recovered'; readonly attempts: number; readonly duration: number })
-  | (LifecycleEventBase & { readonly type: 'gaveUp'; readonly error: Error });
+  | (LifecycleEventBase & {
+      /** A load succeeded after failures. */
+      readonly type: 'recovered';
+      /** Failed attempts before the success. */
+      readonly attempts: number;
+      /** Milliseconds from the start of the load to its success. */
+      readonly duration: number;
+    })
+  | (LifecycleEventBase & {
+      /** A load failed for good and the service stopped. */
+      readonly type: 'gaveUp';
+      /** The failure that ended it. */
+      readonly error: Error;
+    });
 
 /**
  * Names what happened between two consecutive States of one service: zero, one or two events

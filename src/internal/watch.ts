@@ -5,7 +5,7 @@ export const watchState: unique symbol = Symbol('rx-lifecycle.watchState');
 /** The key of the hook that ends a `watchState`. */
 export const unwatchState: unique symbol = Symbol('rx-lifecycle.unwatchState');
 
-/** Told of each State a service delivers, in order, with the one delivered before it. */
+/** Told of each State a service delivers, in order, from the State it started watching at. */
 export interface StateWatcher {
-  stateChanged(next: State, prev: State): void;
+  stateChanged(next: State): void;
 }

@@ -29,6 +29,7 @@ import { requiredFunction } from '../internal/validate.js';
  * service.start();
  * service.configure('{"ms":1000}');
  * service.configure('{"ms":500}'); // the 1000 ms interval is cleared
+ * service.stop(); // and the 500 ms one
  * ```
  * @see {@link retryApply}
  * @category Operators

@@ -138,7 +138,7 @@ export interface BackoffHooks {
  * @returns an operator mirroring its source, with retries.
  * @throws TypeError or RangeError, at once, for an option out of range (naming it).
  * @example
- * ```ts
+ * ```ts no-run
  * import { defer } from 'rxjs';
  * import { retryBackoff } from 'rx-lifecycle';
  *
@@ -148,11 +148,16 @@ export interface BackoffHooks {
  * // tries up to 5 times, waiting 100 ms, 150 ms, 225 ms, ... in between
  * ```
  * @example
- * Marble test:
+ * Marble test: one failure, a 500 ms wait, a second failure that gives up.
  * ```ts
- * testScheduler.run(({ cold, expectObservable }) => {
+ * import { TestScheduler } from 'rxjs/testing';
+ * import { retryBackoff } from 'rx-lifecycle';
+ *
+ * const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+ * testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
  *   const source = cold('-#');
  *   expectObservable(source.pipe(retryBackoff({ maxAttempts: 2 }))).toBe('- 500ms -#');
+ *   expectSubscriptions(source.subscriptions).toBe(['^!', '- 500ms ^!']);
  * });
  * ```
  * @see {@link retryApply} for the same policy around an apply function.
