@@ -1,5 +1,3 @@
-import equal from 'fast-deep-equal/es6/index.js';
-
 /**
  * Raw configuration as handed to {@link Service.configure}: text, or bytes that the
  * default parser decodes as UTF-8.
@@ -104,7 +102,14 @@ export function sameState(a: State, b: State): boolean {
   );
 }
 
-/** Two raw configs hold the same text or the same bytes. @internal */
+/**
+ * Two raw configs hold the same text or the same bytes. Any two `Uint8Array`s compare by
+ * their bytes alone, so a Node `Buffer` (a subclass) equals a `Uint8Array` of the same bytes.
+ * @internal
+ */
 export function sameConfig(a: RawConfig | undefined, b: RawConfig | undefined): boolean {
-  return a === b || (typeof a === 'object' && typeof b === 'object' && equal(a, b));
+  if (a === b) return true;
+  if (!(a instanceof Uint8Array) || !(b instanceof Uint8Array) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
