@@ -39,7 +39,8 @@ describe('public types', () => {
     expectTypeOf<() => Observable<number>>().toMatchTypeOf<ApplyFunc<unknown>>();
     expectTypeOf<() => number>().not.toMatchTypeOf<ApplyFunc<unknown>>();
     expectTypeOf(monoApply((_: string) => of(1))).toEqualTypeOf<ApplyFunc<string>>();
-    expectTypeOf(retryApply(async (_: string) => {})).toEqualTypeOf<ApplyFunc<string>>();
+    expectTypeOf(retryApply(async (_: string) => {})).toEqualTypeOf<(config: string, signal: AbortSignal) => Promise<void>>();
+    expectTypeOf(retryApply(async (_: string) => {})).toMatchTypeOf<ApplyFunc<string>>();
     expect(typeof monoApply(() => {})).toBe('function');
   });
 

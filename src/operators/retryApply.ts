@@ -25,7 +25,7 @@ import { backoff, type RetryBackoffOptions, type RetryContext } from './retryBac
  *
  * @param apply - the apply to retry.
  * @param options - retry policy, logger and scheduler.
- * @returns an apply that retries.
+ * @returns an apply that retries; it returns a promise, so it can also be called directly.
  * @throws TypeError or RangeError, at once, for a bad `apply` or option.
  * @example
  * ```ts
@@ -40,7 +40,10 @@ import { backoff, type RetryBackoffOptions, type RetryContext } from './retryBac
  * @see {@link retryBackoff}, {@link abortRetry}
  * @category Operators
  */
-export function retryApply<C>(apply: ApplyFunc<C>, options: RetryBackoffOptions = {}): ApplyFunc<C> {
+export function retryApply<C>(
+  apply: ApplyFunc<C>,
+  options: RetryBackoffOptions = {},
+): (config: C, signal: AbortSignal) => Promise<void> {
   requiredFunction('apply', apply);
   const policy = backoffPolicy(options);
   optionalScheduler('options.scheduler', options.scheduler);
