@@ -13,6 +13,7 @@ import {
   show,
 } from './internal/validate.js';
 import { PublishQueue } from './internal/publishQueue.js';
+import { abortReasons } from './internal/signals.js';
 import { unwatchState, watchState, type StateWatcher } from './internal/watch.js';
 import { backoff, type BackoffHooks, type RetryContext, type RetryOptions } from './operators/retryBackoff.js';
 import { initialState, type RawConfig, type State } from './State.js';
@@ -130,8 +131,47 @@ function parseJson(data: RawConfig): unknown {
   throw new TypeError(`config must be a string or a Uint8Array, got ${show(data)}`);
 }
 
-/** The options of a service made without any; shared, so that making one allocates less. */
-const NO_OPTIONS: ServiceOptions<never> = Object.freeze({});
+/** A service's options, checked, with the defaults filled in. */
+interface Settings<C> {
+  readonly parse: ParseFunc<C>;
+  readonly scheduler: SchedulerLike;
+  readonly now: (() => number) | undefined;
+  readonly onStop: (() => void) | undefined;
+  readonly policy: BackoffPolicy;
+  readonly logger: ((ctx: RetryContext) => void) | undefined;
+  readonly switchLoad: boolean;
+  readonly applyTimeout: number | undefined;
+}
+
+/**
+ * Checks `options` and fills in the defaults.
+ * @throws TypeError or RangeError naming the field.
+ */
+function settingsOf<C>(options: ServiceOptions<C>): Settings<C> {
+  optionalObject('options', options);
+  const { parse, scheduler, now, onStop, retry, whileLoading, applyTimeout } = options;
+  optionalFunction('options.parse', parse);
+  optionalScheduler('options.scheduler', scheduler);
+  optionalFunction('options.now', now);
+  optionalFunction('options.onStop', onStop);
+  optionalOneOf('options.whileLoading', whileLoading, ['reject', 'switch']);
+  optionalNumber('options.applyTimeout', applyTimeout, 0, true);
+  if (retry !== undefined && typeof retry !== 'boolean') optionalObject('options.retry', retry);
+  const logger = typeof retry === 'object' ? retry.logger : undefined;
+  return {
+    parse: parse ?? (parseJson as ParseFunc<C>),
+    scheduler: scheduler ?? asyncScheduler,
+    now,
+    onStop,
+    policy: retry === true ? defaultPolicy : retry ? backoffPolicy(retry, 'options.retry') : noRetryPolicy,
+    logger: logger && ((ctx) => callSafely(logger, ctx)),
+    switchLoad: whileLoading === 'switch',
+    applyTimeout,
+  };
+}
+
+/** The settings of every service made without options: shared, so that each costs less. */
+const DEFAULT_SETTINGS: Settings<unknown> = Object.freeze(settingsOf({}));
 
 /** Swallows a load's error: by then its hooks have recorded it in the State. */
 function ignore(): void {}
@@ -194,14 +234,7 @@ function ignore(): void {}
  */
 export class Service<C = unknown> implements Lifecycle {
   readonly #apply: ApplyFunc<C>;
-  readonly #parse: ParseFunc<C>;
-  readonly #scheduler: SchedulerLike;
-  readonly #now: (() => number) | undefined;
-  readonly #onStop: (() => void) | undefined;
-  readonly #policy: BackoffPolicy;
-  readonly #logger: ((ctx: RetryContext) => void) | undefined;
-  readonly #switchLoad: boolean;
-  readonly #applyTimeout: number | undefined;
+  readonly #settings: Settings<C>;
 
   /** The committed State: what `state` returns, and what a new subscriber starts from. */
   #state: State;
@@ -215,7 +248,7 @@ export class Service<C = unknown> implements Lifecycle {
   #watcher: StateWatcher | undefined;
   /** The outbox position from which the watcher takes States. */
   #watchFrom = 0;
-  /** Delivers committed States in order; made with the first subscriber or watcher. */
+  /** Delivers committed States, stamped with their time, in order; made with the first listener. */
   #outbox: PublishQueue<State> | undefined;
   /** Nesting of method calls and load hooks; deliveries wait until it drops to 0. */
   #depth = 0;
@@ -226,35 +259,18 @@ export class Service<C = unknown> implements Lifecycle {
   #load: Subscription | undefined;
   /** Controllers of this run's completed attempts, aborted when the run ends. */
   #kept: AbortController[] | undefined;
+  /** The reason an attempt cancelled right now aborts with: set just before cancelling. */
+  #cancelReason: unknown;
 
   /**
    * @param apply - loads each config; see {@link ApplyFunc}.
    * @param options - parser, clock, scheduler, retry and the rest; see {@link ServiceOptions}.
    * @throws TypeError or RangeError naming the field, for a non-function `apply` or a bad option.
    */
-  constructor(apply: ApplyFunc<C>, options: ServiceOptions<C> = NO_OPTIONS) {
+  constructor(apply: ApplyFunc<C>, options?: ServiceOptions<C>) {
     requiredFunction('apply', apply);
-    optionalObject('options', options);
-    const { parse, scheduler, now, onStop, retry, whileLoading, applyTimeout } = options;
-    optionalFunction('options.parse', parse);
-    optionalScheduler('options.scheduler', scheduler);
-    optionalFunction('options.now', now);
-    optionalFunction('options.onStop', onStop);
-    optionalOneOf('options.whileLoading', whileLoading, ['reject', 'switch']);
-    optionalNumber('options.applyTimeout', applyTimeout, 0, true);
-    if (retry !== undefined && typeof retry !== 'boolean') optionalObject('options.retry', retry);
-
     this.#apply = apply;
-    this.#parse = parse ?? (parseJson as ParseFunc<C>);
-    this.#scheduler = scheduler ?? asyncScheduler;
-    this.#now = now;
-    this.#onStop = onStop;
-    this.#policy =
-      retry === true ? defaultPolicy : retry ? backoffPolicy(retry, 'options.retry') : noRetryPolicy;
-    const logger = typeof retry === 'object' ? retry.logger : undefined;
-    this.#logger = logger && ((ctx) => callSafely(logger, ctx));
-    this.#switchLoad = whileLoading === 'switch';
-    this.#applyTimeout = applyTimeout;
+    this.#settings = options === undefined ? (DEFAULT_SETTINGS as Settings<C>) : settingsOf(options);
     this.#state = initialState(this.#clock());
   }
 
@@ -293,8 +309,13 @@ export class Service<C = unknown> implements Lifecycle {
    * `'reject'`; nothing changes.
    */
   configure(data: RawConfig): State {
-    const value = this.#parse(data);
-    const event: ServiceEvent = { type: 'configure', now: this.#clock(), config: data, switchLoad: this.#switchLoad };
+    const value = this.#settings.parse(data);
+    const event: ServiceEvent = {
+      type: 'configure',
+      now: this.#clock(),
+      config: data,
+      switchLoad: this.#settings.switchLoad,
+    };
     return this.#run(event, { value });
   }
 
@@ -306,9 +327,10 @@ export class Service<C = unknown> implements Lifecycle {
    */
   stop(): State {
     const result = this.#run({ type: 'stop', now: this.#clock() });
-    if (this.#onStop) {
+    const onStop = this.#settings.onStop;
+    if (onStop) {
       try {
-        this.#onStop();
+        onStop();
       } catch (err) {
         reportUnhandledError(err);
       }
@@ -359,7 +381,8 @@ export class Service<C = unknown> implements Lifecycle {
   }
 
   #clock(): number {
-    return this.#now ? this.#now() : this.#scheduler.now();
+    const { now, scheduler } = this.#settings;
+    return now ? now() : scheduler.now();
   }
 
   /** One command: reduce, commit, do the effects, then deliver. */
@@ -369,8 +392,8 @@ export class Service<C = unknown> implements Lifecycle {
     try {
       const next = transition(this.#state, event);
       if (parsed !== undefined) this.#parsed = parsed;
-      this.#commit(next);
-      if (event.type === 'stop') this.#endRun();
+      this.#commit(next, event.now);
+      if (event.type === 'stop') this.#endRun(abortReasons.stopped);
       else if (next.loading) this.#beginLoad();
       result = this.#state;
     } finally {
@@ -380,10 +403,10 @@ export class Service<C = unknown> implements Lifecycle {
     return result;
   }
 
-  #commit(next: State): void {
+  #commit(next: State, time: number): void {
     if (next === this.#state) return;
     this.#state = next;
-    this.#outbox?.push(next);
+    this.#outbox?.push(next, time);
   }
 
   /** Delivers the States committed so far, once no call or load hook is under way. */
@@ -392,13 +415,14 @@ export class Service<C = unknown> implements Lifecycle {
   }
 
   /** Hands one State to the watcher and the subscribers. */
-  #deliver(next: State): void {
-    if (this.#watcher !== undefined && this.#outbox!.current >= this.#watchFrom) this.#watcher.stateChanged(next);
+  #deliver(next: State, time: number): void {
+    const watcher = this.#watcher;
+    if (watcher !== undefined && this.#outbox!.current >= this.#watchFrom) watcher.stateChanged(next, time);
     this.#subject?.next(next);
   }
 
   #listened(): PublishQueue<State> {
-    return (this.#outbox ??= new PublishQueue((next) => this.#deliver(next)));
+    return (this.#outbox ??= new PublishQueue((next, time) => this.#deliver(next, time)));
   }
 
   /** Subscribes to the States committed from now on. */
@@ -411,8 +435,11 @@ export class Service<C = unknown> implements Lifecycle {
     const previous = this.#load;
     const load = new Subscription();
     this.#load = load;
-    previous?.unsubscribe();
-    const config = this.#parsed!.value;
+    if (previous !== undefined) {
+      this.#cancelReason = abortReasons.superseded;
+      previous.unsubscribe();
+    }
+    const { scheduler, applyTimeout, policy } = this.#settings;
     const hooks: BackoffHooks = {
       succeeded: (ctx) => this.#settle(load, ctx, { type: 'succeeded', now: this.#clock(), failures: ctx.attempt }),
       retrying: (ctx) =>
@@ -423,17 +450,18 @@ export class Service<C = unknown> implements Lifecycle {
           error: ctx.error!,
           delay: ctx.delay,
         }),
-      gaveUp: (ctx) => this.#settle(load, ctx, { type: 'gaveUp', now: this.#clock(), failures: ctx.attempt, error: ctx.error! }),
+      gaveUp: (ctx) =>
+        this.#settle(load, ctx, { type: 'gaveUp', now: this.#clock(), failures: ctx.attempt, error: ctx.error! }),
     };
-    const attempt = applyAttempt(this.#apply, config, {
-      scheduler: this.#scheduler,
-      timeout: this.#applyTimeout,
+    const attempt = applyAttempt(this.#apply, this.#parsed!.value, {
+      scheduler,
+      timeout: applyTimeout,
       // A run that ended while its apply was still running owns no signals any more.
-      keep: (controller) => (load.closed ? controller.abort() : (this.#kept ??= []).push(controller)),
+      keep: (controller) =>
+        load.closed ? controller.abort(abortReasons.stopped) : (this.#kept ??= []).push(controller),
+      cancelReason: () => this.#cancelReason,
     });
-    load.add(
-      attempt.pipe(backoff(this.#policy, this.#scheduler, hooks, () => this.#clock())).subscribe({ error: ignore }),
-    );
+    load.add(attempt.pipe(backoff(policy, scheduler, hooks, () => this.#clock())).subscribe({ error: ignore }));
   }
 
   /** An attempt's outcome, from the backoff loop of `load`. */
@@ -441,22 +469,26 @@ export class Service<C = unknown> implements Lifecycle {
     if (load.closed) return; // the load was replaced or its run ended while it was starting
     this.#depth++;
     try {
-      this.#commit(transition(this.#state, event));
-      if (event.type === 'gaveUp') this.#endRun();
-      this.#logger?.(ctx);
+      this.#commit(transition(this.#state, event), event.now);
+      if (event.type === 'gaveUp') this.#endRun(event.error);
+      this.#settings.logger?.(ctx);
     } finally {
       this.#depth--;
     }
     this.#flush();
   }
 
-  /** Ends the run: the load, its pending retry and every signal it handed out. */
-  #endRun(): void {
+  /**
+   * Ends the run: the load, its pending retry and every signal it handed out, which abort
+   * with `reason` (the stop, or the error the load gave up with).
+   */
+  #endRun(reason: unknown): void {
     const load = this.#load;
     const kept = this.#kept;
     this.#load = undefined;
     this.#kept = undefined;
+    this.#cancelReason = reason;
     load?.unsubscribe();
-    if (kept) for (const controller of kept) controller.abort();
+    if (kept) for (const controller of kept) controller.abort(reason);
   }
 }

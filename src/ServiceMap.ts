@@ -7,7 +7,7 @@ import { PublishQueue } from './internal/publishQueue.js';
 import { reportUnhandledError } from './internal/reportError.js';
 import { optionalFunction, optionalObject, requiredFunction, show } from './internal/validate.js';
 import { unwatchState, watchState, type StateWatcher } from './internal/watch.js';
-import type { Lifecycle } from './Service.js';
+import { Service, type Lifecycle } from './Service.js';
 import type { RawConfig, State } from './State.js';
 import { statusOf } from './statusOf.js';
 
@@ -32,7 +32,8 @@ export interface ServiceRecord {
 }
 
 /**
- * A {@link ServiceRecord} with the service's State at one moment. Frozen.
+ * A {@link ServiceRecord} with the service's State at one moment. Read-only: treat it as
+ * immutable (it is not frozen at run time, for speed).
  * @category ServiceMap
  */
 export interface StateRecord extends ServiceRecord {
@@ -48,7 +49,7 @@ export type ChangeType = 'add' | 'update' | 'remove';
 
 /**
  * A record added to or removed from a {@link ServiceMap}, as {@link ServiceMap.listen}
- * publishes it. Frozen.
+ * publishes it. Read-only (not frozen at run time, for speed).
  * @category ServiceMap
  */
 export interface Change {
@@ -64,7 +65,8 @@ export interface Change {
 
 /**
  * A change of a {@link ServiceMap} with States, as {@link ServiceMap.getAndListenState}
- * publishes it: `add` has `newValue`, `update` both, `remove` the last `oldValue`. Frozen.
+ * publishes it: `add` has `newValue`, `update` both, `remove` the last `oldValue`.
+ * Read-only (not frozen at run time, for speed).
  * @category ServiceMap
  */
 export interface StateChange {
@@ -84,7 +86,9 @@ export interface StateChange {
  */
 export interface ServiceMapOptions {
   /**
-   * Clock for `changeTime`, in epoch milliseconds.
+   * Clock for `changeTime`, in epoch milliseconds. Without it, adds and removes are timed by
+   * the wall clock and State updates by the changed service's own clock (the time of the
+   * change itself, at no extra cost); with it, every change is timed by it.
    * @defaultValue `asyncScheduler.now()` (the wall clock)
    */
   readonly now?: (() => number) | undefined;
@@ -130,22 +134,64 @@ export interface ServiceMapSummary {
 const stateChangedKey: unique symbol = Symbol('rx-lifecycle.ServiceMap.stateChanged');
 
 /**
- * One record and, while the map's States are listened to, the hook that follows its service:
- * lighter than a subscription, and the same object for every listener.
+ * A record of the map, and, while the map's States are listened to, the hook that follows its
+ * service: lighter than a subscription, and the same object for every listener. It is the
+ * {@link ServiceRecord} users see (frozen; its own keys are `id`, `kind` and `service`), so
+ * a record costs one object.
  */
-class Entry implements StateWatcher {
+class Entry implements ServiceRecord, StateWatcher {
+  readonly id: string;
+  readonly kind: string;
+  readonly service: Lifecycle;
+  readonly #map: ServiceMap;
   /** The last State seen, while tracked. */
-  latest: StateRecord | undefined = undefined;
+  #latest: StateRecord | undefined = undefined;
   /** For a Lifecycle that is not a Service: the subscription standing in for the hook. */
-  subscription: Subscription | undefined = undefined;
+  #subscription: Subscription | undefined = undefined;
 
-  constructor(
-    readonly record: ServiceRecord,
-    readonly map: ServiceMap,
-  ) {}
+  constructor(id: string, kind: string, service: Lifecycle, map: ServiceMap) {
+    this.id = id;
+    this.kind = kind;
+    this.service = service;
+    this.#map = map;
+    Object.freeze(this);
+  }
 
-  stateChanged(next: State): void {
-    this.map[stateChangedKey](this, next);
+  /** The last State seen, while tracked. */
+  get latest(): StateRecord | undefined {
+    return this.#latest;
+  }
+
+  /** Records `next` as the last State seen, and returns its record. */
+  advance(next: State): StateRecord {
+    return (this.#latest = stateRecord(this, next));
+  }
+
+  stateChanged(next: State, time?: number): void {
+    this.#map[stateChangedKey](this, next, time);
+  }
+
+  /** Starts following the service: through its hook when it has one, else by subscribing. */
+  track(): void {
+    const watchable = this.service as Partial<Watchable>;
+    const current = typeof watchable[watchState] === 'function' ? watchable[watchState](this) : undefined;
+    if (current !== undefined) {
+      this.advance(current);
+      return;
+    }
+    const [state, changes] = this.service.stateAndChanges();
+    this.advance(state);
+    this.#subscription = changes.subscribe((next) => this.stateChanged(next));
+  }
+
+  untrack(): void {
+    if (this.#subscription !== undefined) {
+      this.#subscription.unsubscribe();
+      this.#subscription = undefined;
+    } else {
+      (this.service as unknown as Watchable)[unwatchState](this);
+    }
+    this.#latest = undefined;
   }
 }
 
@@ -158,6 +204,7 @@ interface Watchable {
 const LIFECYCLE_METHODS = ['start', 'configure', 'stop', 'stateChanges', 'stateAndChanges'] as const;
 
 function isLifecycle(value: unknown): value is Lifecycle {
+  if (value instanceof Service) return true;
   if (value === null || typeof value !== 'object') return false;
   for (const method of LIFECYCLE_METHODS) {
     if (typeof (value as Record<string, unknown>)[method] !== 'function') return false;
@@ -173,8 +220,13 @@ function assertLifecycle(value: unknown, what: string): asserts value is Lifecyc
   }
 }
 
+/**
+ * A record with a State. Like the change objects, it is not frozen at run time (one is made
+ * per delivered change, and freezing costs more than the rest of the delivery): its type is
+ * read-only, and nothing in the library changes it.
+ */
 function stateRecord(record: ServiceRecord, state: State): StateRecord {
-  return Object.freeze({ id: record.id, kind: record.kind, service: record.service, state });
+  return { id: record.id, kind: record.kind, service: record.service, state };
 }
 
 function hasContent(config: RawConfig | undefined): config is RawConfig {
@@ -224,6 +276,8 @@ export class ServiceMap {
   readonly #create: CreateFunc;
   readonly #idFunc: IdFunc;
   readonly #now: () => number;
+  /** `options.now` was given: it times updates too, instead of the services' own clocks. */
+  readonly #ownClock: boolean;
   #immutable = false;
 
   readonly #entries = new Map<string, Entry>();
@@ -256,6 +310,7 @@ export class ServiceMap {
     this.#idFunc = idFunc;
     const now = options.now;
     this.#now = now ?? (() => asyncScheduler.now());
+    this.#ownClock = now !== undefined;
   }
 
   /**
@@ -279,7 +334,7 @@ export class ServiceMap {
     known.forEach((service, i) => {
       assertLifecycle(service, `known[${i}]`);
       const id = String(i);
-      map.#entries.set(id, new Entry(Object.freeze({ id, kind: service.constructor.name, service }), map));
+      map.#entries.set(id, new Entry(id, service.constructor.name, service, map));
     });
     map.#immutable = true;
     return map;
@@ -321,6 +376,7 @@ export class ServiceMap {
     if (this.#entries.has(newId)) throw new AlreadyExistsError(`already exists: ${newId}`);
 
     let result: { id: string; state: State };
+    const size = this.#entries.size;
     this.#depth++;
     try {
       const service = this.#create(newId, kind);
@@ -333,7 +389,9 @@ export class ServiceMap {
         }
         if (hasContent(state?.config)) service.configure(state.config);
         // The factory or a start/configure callback may have added this id meanwhile.
-        if (this.#entries.has(newId)) throw new AlreadyExistsError(`already exists: ${newId}`);
+        if (this.#entries.size !== size && this.#entries.has(newId)) {
+          throw new AlreadyExistsError(`already exists: ${newId}`);
+        }
       } catch (err) {
         if (started && service.state.active) {
           try {
@@ -344,15 +402,15 @@ export class ServiceMap {
         }
         throw err;
       }
-      const entry = new Entry(Object.freeze({ id: newId, kind, service }), this);
+      const entry = new Entry(newId, kind, service, this);
       this.#entries.set(newId, entry);
       if (this.#tracking > 0 || this.#records$?.observed) {
         const time = this.#now();
         if (this.#tracking > 0) {
-          this.#track(entry);
+          entry.track();
           this.#publishState('add', undefined, entry.latest, time);
         }
-        this.#publishRecord('add', undefined, entry.record, time);
+        this.#publishRecord('add', undefined, entry, time);
       }
       result = { id: newId, state: service.state };
     } finally {
@@ -375,7 +433,7 @@ export class ServiceMap {
     if (this.#immutable) throw new ImmutableError();
     const entry = this.#entries.get(id);
     if (entry === undefined) throw new NotFoundError(`not found: ${String(id)}`);
-    const service = entry.record.service;
+    const service = entry.service;
     this.#depth++;
     try {
       try {
@@ -389,12 +447,12 @@ export class ServiceMap {
         const time = this.#now();
         if (entry.latest !== undefined) {
           // A State the service has committed but not yet delivered still counts.
-          if (entry.latest.state !== service.state) this[stateChangedKey](entry, service.state);
+          if (entry.latest.state !== service.state) this[stateChangedKey](entry, service.state, undefined);
           const last = entry.latest;
-          this.#untrack(entry);
+          entry.untrack();
           this.#publishState('remove', last, undefined, time);
         }
-        this.#publishRecord('remove', entry.record, undefined, time);
+        this.#publishRecord('remove', entry, undefined, time);
       }
     } finally {
       this.#depth--;
@@ -405,13 +463,13 @@ export class ServiceMap {
 
   /** The record of `id`, if any. */
   get(id: string): ServiceRecord | undefined {
-    return this.#entries.get(id)?.record;
+    return this.#entries.get(id);
   }
 
   /** Every record, in the order they were added. */
   values(): ServiceRecord[] {
     const out: ServiceRecord[] = [];
-    for (const entry of this.#entries.values()) out.push(entry.record);
+    for (const entry of this.#entries.values()) out.push(entry);
     return out;
   }
 
@@ -473,7 +531,7 @@ export class ServiceMap {
       });
       // Subscribing tracked every entry; nothing is delivered before this line.
       snapshot = ImmutableMap<string, StateRecord>().withMutations((m) => {
-        for (const entry of this.#entries.values()) m.set(entry.record.id, entry.latest!);
+        for (const entry of this.#entries.values()) m.set(entry.id, entry.latest!);
       });
       subscriber.next(new StatesView(snapshot));
       return subscription;
@@ -500,13 +558,15 @@ export class ServiceMap {
     }));
   }
 
-  /** @internal */
-  [stateChangedKey](entry: Entry, next: State): void {
+  /**
+   * A tracked service's new State, at `time` on the service's clock when it says.
+   * @internal
+   */
+  [stateChangedKey](entry: Entry, next: State, time: number | undefined): void {
     const previous = entry.latest;
     if (previous === undefined || previous.state === next) return;
-    const latest = stateRecord(entry.record, next);
-    entry.latest = latest;
-    this.#publishState('update', previous, latest, this.#now());
+    const latest = entry.advance(next);
+    this.#publishState('update', previous, latest, time === undefined || this.#ownClock ? this.#now() : time);
     this.#flush();
   }
 
@@ -524,7 +584,7 @@ export class ServiceMap {
   }
 
   #current(entry: Entry): StateRecord {
-    return entry.latest ?? stateRecord(entry.record, entry.record.service.state);
+    return entry.latest ?? stateRecord(entry, entry.service.state);
   }
 
   /** The StateChange stream: tracks every entry while subscribed. */
@@ -540,42 +600,19 @@ export class ServiceMap {
   }
 
   #retain(): void {
-    if (this.#tracking++ === 0) for (const entry of this.#entries.values()) this.#track(entry);
+    if (this.#tracking++ === 0) for (const entry of this.#entries.values()) entry.track();
   }
 
   #release(): void {
-    if (--this.#tracking === 0) for (const entry of this.#entries.values()) this.#untrack(entry);
-  }
-
-  #track(entry: Entry): void {
-    const service = entry.record.service;
-    const watchable = service as Partial<Watchable>;
-    const published = typeof watchable[watchState] === 'function' ? watchable[watchState](entry) : undefined;
-    if (published !== undefined) {
-      entry.latest = stateRecord(entry.record, published);
-      return;
-    }
-    const [state, changes] = service.stateAndChanges();
-    entry.latest = stateRecord(entry.record, state);
-    entry.subscription = changes.subscribe((next) => entry.stateChanged(next));
-  }
-
-  #untrack(entry: Entry): void {
-    if (entry.subscription !== undefined) {
-      entry.subscription.unsubscribe();
-      entry.subscription = undefined;
-    } else {
-      (entry.record.service as unknown as Watchable)[unwatchState](entry);
-    }
-    entry.latest = undefined;
+    if (--this.#tracking === 0) for (const entry of this.#entries.values()) entry.untrack();
   }
 
   #publishRecord(changeType: ChangeType, oldValue: ServiceRecord | undefined, newValue: ServiceRecord | undefined, changeTime: number): void {
-    if (this.#records$?.observed) this.#recordsOut.push(Object.freeze({ changeTime, changeType, oldValue, newValue }));
+    if (this.#records$?.observed) this.#recordsOut.push({ changeTime, changeType, oldValue, newValue });
   }
 
   #publishState(changeType: ChangeType, oldValue: StateRecord | undefined, newValue: StateRecord | undefined, changeTime: number): void {
-    this.#statesOut.push(Object.freeze({ changeTime, changeType, oldValue, newValue }));
+    this.#statesOut.push({ changeTime, changeType, oldValue, newValue });
   }
 
   #flush(): void {

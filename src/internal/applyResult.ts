@@ -15,6 +15,8 @@ export interface AttemptOptions {
    * and must be aborted by whoever owns the run.
    */
   readonly keep?: ((controller: AbortController) => void) | undefined;
+  /** Why an attempt that is unsubscribed before it completed aborts (its signal's reason). */
+  readonly cancelReason?: (() => unknown) | undefined;
 }
 
 /**
@@ -66,7 +68,7 @@ export function applyAttempt<C>(apply: ApplyFunc<C>, config: C, options: Attempt
     });
     return () => {
       inner.unsubscribe();
-      if (!completed) controller.abort();
+      if (!completed) controller.abort(options.cancelReason?.());
     };
   });
 }

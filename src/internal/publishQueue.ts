@@ -14,9 +14,11 @@ import type { Subject, Subscriber, Subscription } from 'rxjs';
  * snapshot it started from already includes the queued ones.
  */
 export class PublishQueue<T> {
-  readonly #deliver: (item: T) => void;
+  readonly #deliver: (item: T, stamp: number) => void;
   /** `#items[0 .. #count)` are queued; slots are reused rather than truncated (cheaper). */
   readonly #items: (T | undefined)[] = [];
+  /** A number carried with each item (a Service's commit time). */
+  readonly #stamps: number[] = [];
   #count = 0;
   #draining = false;
   /** Items pushed ever: the position of the next push. */
@@ -24,7 +26,7 @@ export class PublishQueue<T> {
   /** Position of the item being delivered. */
   #current = -1;
 
-  constructor(deliver: (item: T) => void) {
+  constructor(deliver: (item: T, stamp: number) => void) {
     this.#deliver = deliver;
   }
 
@@ -38,7 +40,8 @@ export class PublishQueue<T> {
     return this.#current;
   }
 
-  push(item: T): void {
+  push(item: T, stamp = 0): void {
+    this.#stamps[this.#count] = stamp;
     this.#items[this.#count++] = item;
     this.#pushed++;
   }
@@ -55,7 +58,7 @@ export class PublishQueue<T> {
         const item = items[i] as T;
         items[i] = undefined;
         this.#current = first + i;
-        this.#deliver(item);
+        this.#deliver(item, this.#stamps[i]!);
       }
     } finally {
       this.#count = 0;

@@ -11,3 +11,15 @@ export function childController(parent: AbortSignal | undefined): AbortControlle
   }
   return child;
 }
+
+/**
+ * Abort reasons made once. Building a fresh `DOMException` for every abort captures a stack
+ * trace each time, which costs more than everything else a stop does; these say why the
+ * signal aborted, and are frozen so that no holder can change them for the others.
+ */
+export const abortReasons = Object.freeze({
+  /** The service stopped: its run ended. */
+  stopped: Object.freeze(new DOMException('the service stopped', 'AbortError')),
+  /** A new load (or a new call, for monoApply) took over from this one. */
+  superseded: Object.freeze(new DOMException('a newer load took over', 'AbortError')),
+});

@@ -5,7 +5,10 @@ export const watchState: unique symbol = Symbol('rx-lifecycle.watchState');
 /** The key of the hook that ends a `watchState`. */
 export const unwatchState: unique symbol = Symbol('rx-lifecycle.unwatchState');
 
-/** Told of each State a service delivers, in order, from the State it started watching at. */
+/**
+ * Told of each State a service delivers, in order, from the State it started watching at,
+ * with the time of the change on the service's clock.
+ */
 export interface StateWatcher {
-  stateChanged(next: State): void;
+  stateChanged(next: State, time: number): void;
 }

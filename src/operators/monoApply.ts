@@ -1,5 +1,5 @@
 import type { ApplyFunc } from '../Service.js';
-import { childController } from '../internal/signals.js';
+import { abortReasons, childController } from '../internal/signals.js';
 import { requiredFunction } from '../internal/validate.js';
 
 /**
@@ -38,7 +38,7 @@ export function monoApply<C>(apply: ApplyFunc<C>): ApplyFunc<C> {
   requiredFunction('apply', apply);
   let previous: AbortController | undefined;
   return (config, signal) => {
-    previous?.abort();
+    previous?.abort(abortReasons.superseded);
     const controller = childController(signal);
     previous = controller;
     return apply(config, controller.signal);

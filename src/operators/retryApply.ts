@@ -64,7 +64,7 @@ export function retryApply<C>(
           fn();
         }
       };
-      const subscription = applyAttempt(apply, config, { parent: signal, scheduler })
+      const subscription = applyAttempt(apply, config, { parent: signal, scheduler, cancelReason: () => signal.reason })
         .pipe(backoff(policy, scheduler, { succeeded: (ctx) => { log?.(ctx); settle(resolve); }, retrying: log, gaveUp: log }))
         .subscribe({
           error: (err: unknown) => (settled ? reportUnhandledError(err) : settle(() => reject(err))),
