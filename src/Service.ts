@@ -4,8 +4,8 @@ import { backoffPolicy, defaultPolicy, noRetryPolicy, type BackoffPolicy } from 
 import { callSafely, reportUnhandledError } from './internal/reportError.js';
 import { transition, type ServiceEvent } from './internal/transitions.js';
 import {
+  optionalDelay,
   optionalFunction,
-  optionalNumber,
   optionalObject,
   optionalOneOf,
   optionalScheduler,
@@ -155,7 +155,7 @@ function settingsOf<C>(options: ServiceOptions<C>): Settings<C> {
   optionalFunction('options.now', now);
   optionalFunction('options.onStop', onStop);
   optionalOneOf('options.whileLoading', whileLoading, ['reject', 'switch']);
-  optionalNumber('options.applyTimeout', applyTimeout, 0, true);
+  optionalDelay('options.applyTimeout', applyTimeout, true);
   if (retry !== undefined && typeof retry !== 'boolean') optionalObject('options.retry', retry);
   const logger = typeof retry === 'object' ? retry.logger : undefined;
   return {
@@ -374,10 +374,14 @@ export class Service<C = unknown> implements Lifecycle {
 
   /**
    * Ends what {@link Service[watchState]} began.
+   * @returns the States committed but not yet delivered to the watcher, oldest first: they
+   * will not reach it any more.
    * @internal
    */
-  [unwatchState](watcher: StateWatcher): void {
-    if (this.#watcher === watcher) this.#watcher = undefined;
+  [unwatchState](watcher: StateWatcher): State[] {
+    if (this.#watcher !== watcher) return [];
+    this.#watcher = undefined;
+    return this.#outbox!.pending(this.#watchFrom);
   }
 
   #clock(): number {
@@ -440,6 +444,7 @@ export class Service<C = unknown> implements Lifecycle {
       previous.unsubscribe();
     }
     const { scheduler, applyTimeout, policy } = this.#settings;
+    const runSignals = (this.#kept ??= []); // one array per run: it tells runs apart
     const hooks: BackoffHooks = {
       succeeded: (ctx) => this.#settle(load, ctx, { type: 'succeeded', now: this.#clock(), failures: ctx.attempt }),
       retrying: (ctx) =>
@@ -458,7 +463,7 @@ export class Service<C = unknown> implements Lifecycle {
       timeout: applyTimeout,
       // A run that ended while its apply was still running owns no signals any more.
       keep: (controller) =>
-        load.closed ? controller.abort(abortReasons.stopped) : (this.#kept ??= []).push(controller),
+        this.#kept === runSignals ? runSignals.push(controller) : controller.abort(abortReasons.stopped),
       cancelReason: () => this.#cancelReason,
     });
     load.add(attempt.pipe(backoff(policy, scheduler, hooks, () => this.#clock())).subscribe({ error: ignore }));

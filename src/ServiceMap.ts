@@ -184,13 +184,24 @@ class Entry implements ServiceRecord, StateWatcher {
     this.#subscription = changes.subscribe((next) => this.stateChanged(next));
   }
 
-  untrack(): void {
+  /**
+   * Stops following the service; `latest` stays until {@link Entry.forget}.
+   * @returns the States it had committed that this entry has not seen yet, oldest first.
+   */
+  untrack(): State[] {
+    let unseen: State[];
     if (this.#subscription !== undefined) {
       this.#subscription.unsubscribe();
       this.#subscription = undefined;
+      const current = this.service.state;
+      unseen = current === this.#latest?.state ? [] : [current];
     } else {
-      (this.service as unknown as Watchable)[unwatchState](this);
+      unseen = (this.service as unknown as Watchable)[unwatchState](this);
     }
+    return unseen;
+  }
+
+  forget(): void {
     this.#latest = undefined;
   }
 }
@@ -198,12 +209,13 @@ class Entry implements ServiceRecord, StateWatcher {
 /** The part of a Service the map uses to follow it without subscribing. */
 interface Watchable {
   [watchState](watcher: StateWatcher): State | undefined;
-  [unwatchState](watcher: StateWatcher): void;
+  [unwatchState](watcher: StateWatcher): State[];
 }
 
 const LIFECYCLE_METHODS = ['start', 'configure', 'stop', 'stateChanges', 'stateAndChanges'] as const;
 
-function isLifecycle(value: unknown): value is Lifecycle {
+/** @internal */
+export function isLifecycle(value: unknown): value is Lifecycle {
   if (value instanceof Service) return true;
   if (value === null || typeof value !== 'object') return false;
   for (const method of LIFECYCLE_METHODS) {
@@ -372,6 +384,12 @@ export class ServiceMap {
     if (typeof kind !== 'string' || kind === '') throw new TypeError(`kind must be a non-empty string, got ${show(kind)}`);
     if (id !== undefined && typeof id !== 'string') throw new TypeError(`id must be a string, got ${show(id)}`);
     optionalObject('state', state);
+    if (state?.active !== undefined && typeof state.active !== 'boolean') {
+      throw new TypeError(`state.active must be a boolean, got ${show(state.active)}`);
+    }
+    if (state?.config !== undefined && typeof state.config !== 'string' && !(state.config instanceof Uint8Array)) {
+      throw new TypeError(`state.config must be a string or a Uint8Array, got ${show(state.config)}`);
+    }
     const newId = id ? id : this.#mintId(kind);
     if (this.#entries.has(newId)) throw new AlreadyExistsError(`already exists: ${newId}`);
 
@@ -415,8 +433,9 @@ export class ServiceMap {
       result = { id: newId, state: service.state };
     } finally {
       this.#depth--;
+      // Also when this create failed: a nested create that succeeded was published.
+      this.#flush();
     }
-    this.#flush();
     return result;
   }
 
@@ -434,6 +453,7 @@ export class ServiceMap {
     const entry = this.#entries.get(id);
     if (entry === undefined) throw new NotFoundError(`not found: ${String(id)}`);
     const service = entry.service;
+    let result: State;
     this.#depth++;
     try {
       try {
@@ -441,24 +461,26 @@ export class ServiceMap {
       } catch (err) {
         if (!(err instanceof AlreadyStoppedError)) throw err;
       }
+      result = service.state;
       // onStop or a listener may have deleted it meanwhile: then that delete published it.
       if (this.#entries.get(id) === entry) {
         this.#entries.delete(id);
         const time = this.#now();
         if (entry.latest !== undefined) {
-          // A State the service has committed but not yet delivered still counts.
-          if (entry.latest.state !== service.state) this[stateChangedKey](entry, service.state, undefined);
+          // States the service committed but has not delivered yet (it may be in the middle
+          // of a delivery) still reach the listeners, in order, before the remove.
+          for (const next of entry.untrack()) this[stateChangedKey](entry, next, undefined);
           const last = entry.latest;
-          entry.untrack();
+          entry.forget();
           this.#publishState('remove', last, undefined, time);
         }
         this.#publishRecord('remove', entry, undefined, time);
       }
     } finally {
       this.#depth--;
+      this.#flush(); // also when stop() threw: what was published before still goes out
     }
-    this.#flush();
-    return service.state;
+    return result;
   }
 
   /** The record of `id`, if any. */
@@ -604,7 +626,11 @@ export class ServiceMap {
   }
 
   #release(): void {
-    if (--this.#tracking === 0) for (const entry of this.#entries.values()) entry.untrack();
+    if (--this.#tracking > 0) return;
+    for (const entry of this.#entries.values()) {
+      entry.untrack(); // nobody listens any more: unseen States go nowhere
+      entry.forget();
+    }
   }
 
   #publishRecord(changeType: ChangeType, oldValue: ServiceRecord | undefined, newValue: ServiceRecord | undefined, changeTime: number): void {

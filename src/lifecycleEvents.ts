@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import type { Lifecycle } from './Service.js';
-import { ServiceMap, type StateChange } from './ServiceMap.js';
+import { ServiceMap, isLifecycle, type StateChange } from './ServiceMap.js';
+import { show } from './internal/validate.js';
 import type { State } from './State.js';
 
 /**
@@ -131,6 +132,7 @@ export function eventsBetween(prev: State, next: State, where: { id?: string; ki
  *
  * @param source - a {@link Lifecycle} (such as a {@link Service}) or a {@link ServiceMap}.
  * @returns a stream of events that never completes.
+ * @throws TypeError when `source` is neither a Lifecycle nor a ServiceMap.
  * @example
  * ```ts
  * import { Service, lifecycleEvents } from 'rx-lifecycle';
@@ -148,6 +150,9 @@ export function eventsBetween(prev: State, next: State, where: { id?: string; ki
  * @category Events
  */
 export function lifecycleEvents(source: Lifecycle | ServiceMap): Observable<LifecycleEvent> {
+  if (!(source instanceof ServiceMap) && !isLifecycle(source)) {
+    throw new TypeError(`source must be a Lifecycle (such as a Service) or a ServiceMap, got ${show(source)}`);
+  }
   if (source instanceof ServiceMap) {
     return new Observable<LifecycleEvent>((subscriber) => {
       const [, changes] = source.getAndListenState();

@@ -1,3 +1,4 @@
+import { show } from './internal/validate.js';
 import type { State } from './State.js';
 
 /**
@@ -23,6 +24,7 @@ export type Status = 'stopped' | 'starting' | 'running' | 'retrying' | 'failed';
  *
  * @param state - any State.
  * @returns its status.
+ * @throws TypeError when `state` is not an object.
  * @example
  * ```ts
  * import { Service, statusOf } from 'rx-lifecycle';
@@ -35,6 +37,9 @@ export type Status = 'stopped' | 'starting' | 'running' | 'retrying' | 'failed';
  * @category Service
  */
 export function statusOf(state: State): Status {
+  if (state === null || typeof state !== 'object') {
+    throw new TypeError(`state must be a State object, got ${show(state)}`);
+  }
   if (state.loading) return state.nextAttemptTime === undefined ? 'starting' : 'retrying';
   if (state.active) return 'running';
   const { error, lastErrorTime, lastInactiveTime } = state;

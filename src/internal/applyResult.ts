@@ -41,9 +41,12 @@ export function applyAttempt<C>(apply: ApplyFunc<C>, config: C, options: Attempt
       return;
     }
     let source = asyncResult(result);
+    // A promise has settled at its value; an Observable is a task that runs on after it.
+    const settlesAtValue = source !== undefined && !isObservable(result) && isThenable(result);
     if (source === undefined) {
-      subscriber.next(undefined);
+      // Settled before anyone hears of it, so a reaction to the success finds it settled.
       options.keep?.(controller);
+      subscriber.next(undefined);
       subscriber.complete();
       return;
     }
@@ -54,15 +57,21 @@ export function applyAttempt<C>(apply: ApplyFunc<C>, config: C, options: Attempt
       );
     }
     let completed = false;
+    const settle = () => {
+      completed = true;
+      options.keep?.(controller);
+    };
     const inner = source.subscribe({
-      next: (value) => subscriber.next(value),
+      next: (value) => {
+        if (settlesAtValue && !completed) settle();
+        subscriber.next(value);
+      },
       error: (err: unknown) => {
         controller.abort(err);
         subscriber.error(err);
       },
       complete: () => {
-        completed = true;
-        options.keep?.(controller);
+        if (!completed) settle();
         subscriber.complete();
       },
     });
@@ -73,6 +82,10 @@ export function applyAttempt<C>(apply: ApplyFunc<C>, config: C, options: Attempt
   });
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null | undefined)?.then === 'function';
+}
+
 /** The result as an Observable when it settles later, `undefined` when it is a plain value. */
 function asyncResult(result: unknown): Observable<unknown> | undefined {
   if (result === undefined || result === null) return undefined;
@@ -81,7 +94,7 @@ function asyncResult(result: unknown): Observable<unknown> | undefined {
   if (typeof (result as Record<string | symbol, unknown>)[observable] === 'function') {
     return from(result as Parameters<typeof from>[0]);
   }
-  if (typeof (result as PromiseLike<unknown>).then === 'function') {
+  if (isThenable(result)) {
     // Promise.resolve adopts any thenable, so a hand-rolled one behaves like a promise.
     return from(Promise.resolve(result as PromiseLike<unknown>));
   }

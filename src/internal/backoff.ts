@@ -1,5 +1,5 @@
 import type { RetryOptions } from '../operators/retryBackoff.js';
-import { optionalCount, optionalFraction, optionalFunction, optionalNumber, optionalObject } from './validate.js';
+import { optionalCount, optionalDelay, optionalFraction, optionalFunction, optionalNumber, optionalObject } from './validate.js';
 
 /**
  * A retry policy as a value: validated once, then asked after each failure. It is kept apart
@@ -42,10 +42,10 @@ export const noRetryPolicy: BackoffPolicy = Object.freeze({ ...DEFAULTS, maxAtte
 export function backoffPolicy(options: RetryOptions | undefined, field = 'options'): BackoffPolicy {
   if (options === undefined) return DEFAULTS;
   optionalObject(field, options);
-  optionalNumber(`${field}.initialDelay`, options.initialDelay, 0);
+  optionalDelay(`${field}.initialDelay`, options.initialDelay);
   optionalNumber(`${field}.factor`, options.factor, 1);
-  optionalNumber(`${field}.maxDelay`, options.maxDelay, 0);
-  optionalNumber(`${field}.minDelay`, options.minDelay, 0);
+  optionalDelay(`${field}.maxDelay`, options.maxDelay);
+  optionalDelay(`${field}.minDelay`, options.minDelay);
   optionalCount(`${field}.maxAttempts`, options.maxAttempts);
   optionalFraction(`${field}.jitter`, options.jitter);
   optionalFunction(`${field}.random`, options.random);
@@ -69,7 +69,8 @@ export function backoffPolicy(options: RetryOptions | undefined, field = 'option
  * then reduced by up to `jitter` of itself at random. Jitter may take it below `minDelay`.
  */
 export function backoffDelay(policy: BackoffPolicy, failures: number): number {
-  const grown = policy.initialDelay * policy.factor ** (failures - 1);
+  // 0 * Infinity is NaN: with no initial delay the growth stays 0, however many failures.
+  const grown = policy.initialDelay === 0 ? 0 : policy.initialDelay * policy.factor ** (failures - 1);
   const delay = Math.max(Math.min(grown, policy.maxDelay), policy.minDelay);
   return policy.jitter === 0 ? delay : delay * (1 - policy.jitter * policy.random());
 }

@@ -25,6 +25,8 @@ export class PublishQueue<T> {
   #pushed = 0;
   /** Position of the item being delivered. */
   #current = -1;
+  /** Index in `#items` of the next item to deliver. */
+  #next = 0;
 
   constructor(deliver: (item: T, stamp: number) => void) {
     this.#deliver = deliver;
@@ -54,7 +56,8 @@ export class PublishQueue<T> {
     try {
       // Pushes during the loop raise #pushed and #count alike, so `first` stays right.
       const first = this.#pushed - this.#count;
-      for (let i = 0; i < this.#count; i++) {
+      while (this.#next < this.#count) {
+        const i = this.#next++;
         const item = items[i] as T;
         items[i] = undefined;
         this.#current = first + i;
@@ -62,8 +65,17 @@ export class PublishQueue<T> {
       }
     } finally {
       this.#count = 0;
+      this.#next = 0;
       this.#draining = false;
     }
+  }
+
+  /** The items queued and not yet delivered whose position is at least `from`, oldest first. */
+  pending(from = 0): T[] {
+    const first = this.#pushed - this.#count;
+    const out: T[] = [];
+    for (let i = Math.max(this.#next, from - first); i < this.#count; i++) out.push(this.#items[i] as T);
+    return out;
   }
 
   /**

@@ -32,6 +32,20 @@ export function optionalNumber(field: string, value: unknown, min: number, exclu
   }
 }
 
+/**
+ * The longest wait a timer can take: Node (and browsers) turn a longer `setTimeout` into
+ * 1 ms, which would make a retry loop of a long delay.
+ */
+export const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+/** `undefined`, or a timer delay in ms: `0 <= value <= MAX_TIMER_DELAY` (or `> 0` when `positive`). */
+export function optionalDelay(field: string, value: unknown, positive = false): void {
+  optionalNumber(field, value, 0, positive);
+  if (value !== undefined && (value as number) > MAX_TIMER_DELAY) {
+    throw new RangeError(`${field} must be at most ${MAX_TIMER_DELAY} ms (about 24.8 days, the longest a timer can wait), got ${show(value)}`);
+  }
+}
+
 /** `undefined`, or a number in `[0, 1]`. */
 export function optionalFraction(field: string, value: unknown): void {
   optionalNumber(field, value, 0);

@@ -231,6 +231,9 @@ export function backoff<T>(
             subscriber.complete();
           },
         });
+        // A value delivered during that subscribe may have led the consumer to unsubscribe,
+        // before `inner` was there for the teardown to close.
+        if (subscriber.closed) inner.unsubscribe();
       };
 
       subscribe();
