@@ -1,7 +1,7 @@
 import { Observable, Subject, Subscription, asyncScheduler, type SchedulerLike, type Subscriber } from 'rxjs';
 import { applyAttempt } from './internal/applyResult.js';
-import { backoffPolicy, defaultPolicy, noRetryPolicy, type BackoffPolicy } from './internal/backoff.js';
-import { callSafely, reportUnhandledError } from './internal/reportError.js';
+import { defaultPolicy, noRetryPolicy, type BackoffPolicy } from './internal/backoff.js';
+import { callSafely } from './internal/reportError.js';
 import { transition, type ServiceEvent } from './internal/transitions.js';
 import {
   optionalDelay,
@@ -13,9 +13,9 @@ import {
   show,
 } from './internal/validate.js';
 import { PublishQueue } from './internal/publishQueue.js';
-import { abortReasons } from './internal/signals.js';
-import { unwatchState, watchState, type StateWatcher } from './internal/watch.js';
-import { backoff, type BackoffHooks, type RetryContext, type RetryOptions } from './operators/retryBackoff.js';
+import { abortReasons, type Abortable } from './internal/signals.js';
+import { stateChanged, unwatchState, watchState, type StateWatcher } from './internal/watch.js';
+import { backoff, retrySetup, type BackoffHooks, type RetryContext, type RetryOptions } from './operators/retryBackoff.js';
 import { initialState, type RawConfig, type State } from './State.js';
 
 /**
@@ -157,14 +157,17 @@ function settingsOf<C>(options: ServiceOptions<C>): Settings<C> {
   optionalOneOf('options.whileLoading', whileLoading, ['reject', 'switch']);
   optionalDelay('options.applyTimeout', applyTimeout, true);
   if (retry !== undefined && typeof retry !== 'boolean') optionalObject('options.retry', retry);
-  const logger = typeof retry === 'object' ? retry.logger : undefined;
+  const { policy, log } =
+    typeof retry === 'object'
+      ? retrySetup(retry, 'options.retry')
+      : { policy: retry ? defaultPolicy : noRetryPolicy, log: undefined };
   return {
     parse: parse ?? (parseJson as ParseFunc<C>),
     scheduler: scheduler ?? asyncScheduler,
     now,
     onStop,
-    policy: retry === true ? defaultPolicy : retry ? backoffPolicy(retry, 'options.retry') : noRetryPolicy,
-    logger: logger && ((ctx) => callSafely(logger, ctx)),
+    policy,
+    logger: log,
     switchLoad: whileLoading === 'switch',
     applyTimeout,
   };
@@ -175,6 +178,20 @@ const DEFAULT_SETTINGS: Settings<unknown> = Object.freeze(settingsOf({}));
 
 /** Swallows a load's error: by then its hooks have recorded it in the State. */
 function ignore(): void {}
+
+/**
+ * One load of a service: its attempts, retries and, for an Observable apply, the task. An
+ * attempt cut short by unsubscribing it aborts with `cancelReason`: a newer load took over,
+ * unless the run ended (then the stop, or the error the load gave up with).
+ */
+class Load extends Subscription {
+  cancelReason: unknown = abortReasons.superseded;
+
+  cancel(reason: unknown): void {
+    this.cancelReason = reason;
+    this.unsubscribe();
+  }
+}
 
 /**
  * Manages the lifecycle of one background task: started, configured from raw config,
@@ -256,11 +273,9 @@ export class Service<C = unknown> implements Lifecycle {
   /** The last parsed config, boxed so that any value of `C` (even `undefined`) counts. */
   #parsed: { readonly value: C } | undefined;
   /** The current load: attempt, retries and, for an Observable apply, the task itself. */
-  #load: Subscription | undefined;
+  #load: Load | undefined;
   /** Controllers of this run's completed attempts, aborted when the run ends. */
-  #kept: AbortController[] | undefined;
-  /** The reason an attempt cancelled right now aborts with: set just before cancelling. */
-  #cancelReason: unknown;
+  #kept: Abortable[] | undefined;
 
   /**
    * @param apply - loads each config; see {@link ApplyFunc}.
@@ -328,13 +343,7 @@ export class Service<C = unknown> implements Lifecycle {
   stop(): State {
     const result = this.#run({ type: 'stop', now: this.#clock() });
     const onStop = this.#settings.onStop;
-    if (onStop) {
-      try {
-        onStop();
-      } catch (err) {
-        reportUnhandledError(err);
-      }
-    }
+    if (onStop) callSafely(onStop);
     return result;
   }
 
@@ -398,7 +407,7 @@ export class Service<C = unknown> implements Lifecycle {
       if (parsed !== undefined) this.#parsed = parsed;
       this.#commit(next, event.now);
       if (event.type === 'stop') this.#endRun(abortReasons.stopped);
-      else if (next.loading) this.#beginLoad();
+      else if (next.loading) this.#beginLoad(event.now);
       result = this.#state;
     } finally {
       this.#depth--;
@@ -421,7 +430,7 @@ export class Service<C = unknown> implements Lifecycle {
   /** Hands one State to the watcher and the subscribers. */
   #deliver(next: State, time: number): void {
     const watcher = this.#watcher;
-    if (watcher !== undefined && this.#outbox!.current >= this.#watchFrom) watcher.stateChanged(next, time);
+    if (watcher !== undefined && this.#outbox!.current >= this.#watchFrom) watcher[stateChanged](next, time);
     this.#subject?.next(next);
   }
 
@@ -434,29 +443,23 @@ export class Service<C = unknown> implements Lifecycle {
     return this.#listened().join((this.#subject ??= new Subject<State>()), subscriber);
   }
 
-  /** Begins a load of the parsed config, ending the previous load (switch semantics). */
-  #beginLoad(): void {
-    const previous = this.#load;
-    const load = new Subscription();
+  /**
+   * Begins a load of the parsed config at `start` (the time of the State that began it),
+   * ending the previous load (switch semantics).
+   */
+  #beginLoad(start: number): void {
+    this.#load?.cancel(abortReasons.superseded);
+    const load = new Load();
     this.#load = load;
-    if (previous !== undefined) {
-      this.#cancelReason = abortReasons.superseded;
-      previous.unsubscribe();
-    }
     const { scheduler, applyTimeout, policy } = this.#settings;
     const runSignals = (this.#kept ??= []); // one array per run: it tells runs apart
+    // Each hook's State takes the time the backoff loop read for it, as does the logger's t0.
     const hooks: BackoffHooks = {
-      succeeded: (ctx) => this.#settle(load, ctx, { type: 'succeeded', now: this.#clock(), failures: ctx.attempt }),
-      retrying: (ctx) =>
-        this.#settle(load, ctx, {
-          type: 'retrying',
-          now: this.#clock(),
-          failures: ctx.attempt,
-          error: ctx.error!,
-          delay: ctx.delay,
-        }),
-      gaveUp: (ctx) =>
-        this.#settle(load, ctx, { type: 'gaveUp', now: this.#clock(), failures: ctx.attempt, error: ctx.error! }),
+      succeeded: (ctx, now) => this.#settle(load, ctx, { type: 'succeeded', now, failures: ctx.attempt }),
+      retrying: (ctx, now) =>
+        this.#settle(load, ctx, { type: 'retrying', now, failures: ctx.attempt, error: ctx.error!, delay: ctx.delay }),
+      gaveUp: (ctx, now) =>
+        this.#settle(load, ctx, { type: 'gaveUp', now, failures: ctx.attempt, error: ctx.error! }),
     };
     const attempt = applyAttempt(this.#apply, this.#parsed!.value, {
       scheduler,
@@ -464,13 +467,13 @@ export class Service<C = unknown> implements Lifecycle {
       // A run that ended while its apply was still running owns no signals any more.
       keep: (controller) =>
         this.#kept === runSignals ? runSignals.push(controller) : controller.abort(abortReasons.stopped),
-      cancelReason: () => this.#cancelReason,
+      cancelReason: () => load.cancelReason,
     });
-    load.add(attempt.pipe(backoff(policy, scheduler, hooks, () => this.#clock())).subscribe({ error: ignore }));
+    load.add(attempt.pipe(backoff(policy, scheduler, hooks, () => this.#clock(), start)).subscribe({ error: ignore }));
   }
 
   /** An attempt's outcome, from the backoff loop of `load`. */
-  #settle(load: Subscription, ctx: RetryContext, event: ServiceEvent): void {
+  #settle(load: Load, ctx: RetryContext, event: ServiceEvent): void {
     if (load.closed) return; // the load was replaced or its run ended while it was starting
     this.#depth++;
     try {
@@ -492,8 +495,7 @@ export class Service<C = unknown> implements Lifecycle {
     const kept = this.#kept;
     this.#load = undefined;
     this.#kept = undefined;
-    this.#cancelReason = reason;
-    load?.unsubscribe();
+    load?.cancel(reason);
     if (kept) for (const controller of kept) controller.abort(reason);
   }
 }

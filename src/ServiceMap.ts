@@ -6,7 +6,7 @@ import { idIsUUID, type IdFunc } from './idFuncs.js';
 import { PublishQueue } from './internal/publishQueue.js';
 import { reportUnhandledError } from './internal/reportError.js';
 import { optionalFunction, optionalObject, requiredFunction, show } from './internal/validate.js';
-import { unwatchState, watchState, type StateWatcher } from './internal/watch.js';
+import { stateChanged, unwatchState, watchState, type StateWatcher } from './internal/watch.js';
 import { Service, type Lifecycle } from './Service.js';
 import type { RawConfig, State } from './State.js';
 import { statusOf } from './statusOf.js';
@@ -133,11 +133,18 @@ export interface ServiceMapSummary {
 /** Reaches {@link ServiceMap}'s handling of a tracked service's new State from its entry. */
 const stateChangedKey: unique symbol = Symbol('rx-lifecycle.ServiceMap.stateChanged');
 
+/** Keys of the entry's internals: symbols, so that the records users hold do not offer them. */
+const latest: unique symbol = Symbol('rx-lifecycle.Entry.latest');
+const track: unique symbol = Symbol('rx-lifecycle.Entry.track');
+const untrack: unique symbol = Symbol('rx-lifecycle.Entry.untrack');
+const forget: unique symbol = Symbol('rx-lifecycle.Entry.forget');
+const advance: unique symbol = Symbol('rx-lifecycle.Entry.advance');
+
 /**
  * A record of the map, and, while the map's States are listened to, the hook that follows its
  * service: lighter than a subscription, and the same object for every listener. It is the
- * {@link ServiceRecord} users see (frozen; its own keys are `id`, `kind` and `service`), so
- * a record costs one object.
+ * {@link ServiceRecord} users see (frozen; its own keys are `id`, `kind` and `service`; its
+ * internals sit behind private fields and symbol keys), so a record costs one object.
  */
 class Entry implements ServiceRecord, StateWatcher {
   readonly id: string;
@@ -158,50 +165,45 @@ class Entry implements ServiceRecord, StateWatcher {
   }
 
   /** The last State seen, while tracked. */
-  get latest(): StateRecord | undefined {
+  get [latest](): StateRecord | undefined {
     return this.#latest;
   }
 
   /** Records `next` as the last State seen, and returns its record. */
-  advance(next: State): StateRecord {
+  [advance](next: State): StateRecord {
     return (this.#latest = stateRecord(this, next));
   }
 
-  stateChanged(next: State, time?: number): void {
+  [stateChanged](next: State, time?: number): void {
     this.#map[stateChangedKey](this, next, time);
   }
 
   /** Starts following the service: through its hook when it has one, else by subscribing. */
-  track(): void {
+  [track](): void {
     const watchable = this.service as Partial<Watchable>;
     const current = typeof watchable[watchState] === 'function' ? watchable[watchState](this) : undefined;
     if (current !== undefined) {
-      this.advance(current);
+      this[advance](current);
       return;
     }
     const [state, changes] = this.service.stateAndChanges();
-    this.advance(state);
-    this.#subscription = changes.subscribe((next) => this.stateChanged(next));
+    this[advance](state);
+    this.#subscription = changes.subscribe((next) => this[stateChanged](next));
   }
 
   /**
-   * Stops following the service; `latest` stays until {@link Entry.forget}.
+   * Stops following the service; the last State seen stays until `forget`.
    * @returns the States it had committed that this entry has not seen yet, oldest first.
    */
-  untrack(): State[] {
-    let unseen: State[];
-    if (this.#subscription !== undefined) {
-      this.#subscription.unsubscribe();
-      this.#subscription = undefined;
-      const current = this.service.state;
-      unseen = current === this.#latest?.state ? [] : [current];
-    } else {
-      unseen = (this.service as unknown as Watchable)[unwatchState](this);
-    }
-    return unseen;
+  [untrack](): State[] {
+    if (this.#subscription === undefined) return (this.service as unknown as Watchable)[unwatchState](this);
+    this.#subscription.unsubscribe();
+    this.#subscription = undefined;
+    const current = this.service.state;
+    return current === this.#latest?.state ? [] : [current];
   }
 
-  forget(): void {
+  [forget](): void {
     this.#latest = undefined;
   }
 }
@@ -394,7 +396,6 @@ export class ServiceMap {
     if (this.#entries.has(newId)) throw new AlreadyExistsError(`already exists: ${newId}`);
 
     let result: { id: string; state: State };
-    const size = this.#entries.size;
     this.#depth++;
     try {
       const service = this.#create(newId, kind);
@@ -407,7 +408,7 @@ export class ServiceMap {
         }
         if (hasContent(state?.config)) service.configure(state.config);
         // The factory or a start/configure callback may have added this id meanwhile.
-        if (this.#entries.size !== size && this.#entries.has(newId)) {
+        if (this.#entries.has(newId)) {
           throw new AlreadyExistsError(`already exists: ${newId}`);
         }
       } catch (err) {
@@ -425,8 +426,8 @@ export class ServiceMap {
       if (this.#tracking > 0 || this.#records$?.observed) {
         const time = this.#now();
         if (this.#tracking > 0) {
-          entry.track();
-          this.#publishState('add', undefined, entry.latest, time);
+          entry[track]();
+          this.#publishState('add', undefined, entry[latest], time);
         }
         this.#publishRecord('add', undefined, entry, time);
       }
@@ -440,13 +441,14 @@ export class ServiceMap {
   }
 
   /**
-   * Stops the service of `id` (an {@link AlreadyStoppedError} is ignored) and removes its
-   * record, publishing a `remove` {@link Change}. State listeners see the stop's `update`
-   * before the `remove`.
+   * Removes the record of `id`, stops its service (an {@link AlreadyStoppedError} is
+   * ignored) and publishes a `remove` {@link Change}. State listeners see the stop's `update`
+   * before the `remove`; `onStop` and the service's own subscribers already find the record
+   * gone.
    * @param id - the record to remove.
    * @returns the service's State after the stop.
    * @throws {@link NotFoundError} for an unknown id; {@link ImmutableError} on a map made by
-   * {@link ServiceMap.of}; any other error of `stop()`, with the record left in place.
+   * {@link ServiceMap.of}; any other error of `stop()`, with the record put back.
    */
   delete(id: string): State {
     if (this.#immutable) throw new ImmutableError();
@@ -456,26 +458,26 @@ export class ServiceMap {
     let result: State;
     this.#depth++;
     try {
+      this.#entries.delete(id);
       try {
-        service.stop();
+        service.stop(); // still followed: its update comes before the remove
       } catch (err) {
-        if (!(err instanceof AlreadyStoppedError)) throw err;
+        if (!(err instanceof AlreadyStoppedError)) {
+          if (!this.#entries.has(id)) this.#entries.set(id, entry); // it would not stop: undo
+          throw err;
+        }
       }
       result = service.state;
-      // onStop or a listener may have deleted it meanwhile: then that delete published it.
-      if (this.#entries.get(id) === entry) {
-        this.#entries.delete(id);
-        const time = this.#now();
-        if (entry.latest !== undefined) {
-          // States the service committed but has not delivered yet (it may be in the middle
-          // of a delivery) still reach the listeners, in order, before the remove.
-          for (const next of entry.untrack()) this[stateChangedKey](entry, next, undefined);
-          const last = entry.latest;
-          entry.forget();
-          this.#publishState('remove', last, undefined, time);
-        }
-        this.#publishRecord('remove', entry, undefined, time);
+      const time = this.#now();
+      if (entry[latest] !== undefined) {
+        // States the service committed but has not delivered yet (it may be in the middle of
+        // a delivery) still reach the listeners, in order, before the remove.
+        for (const next of entry[untrack]()) this[stateChangedKey](entry, next, undefined);
+        const last = entry[latest];
+        entry[forget]();
+        this.#publishState('remove', last, undefined, time);
       }
+      this.#publishRecord('remove', entry, undefined, time);
     } finally {
       this.#depth--;
       this.#flush(); // also when stop() threw: what was published before still goes out
@@ -553,7 +555,7 @@ export class ServiceMap {
       });
       // Subscribing tracked every entry; nothing is delivered before this line.
       snapshot = ImmutableMap<string, StateRecord>().withMutations((m) => {
-        for (const entry of this.#entries.values()) m.set(entry.id, entry.latest!);
+        for (const entry of this.#entries.values()) m.set(entry.id, entry[latest]!);
       });
       subscriber.next(new StatesView(snapshot));
       return subscription;
@@ -574,7 +576,7 @@ export class ServiceMap {
       const subscription = this.#stateChanges().subscribe((change) => {
         if (counts.apply(change)) subscriber.next(counts.snapshot());
       });
-      for (const entry of this.#entries.values()) counts.add(entry.latest!);
+      for (const entry of this.#entries.values()) counts.add(entry[latest]!);
       subscriber.next(counts.snapshot());
       return subscription;
     }));
@@ -585,10 +587,10 @@ export class ServiceMap {
    * @internal
    */
   [stateChangedKey](entry: Entry, next: State, time: number | undefined): void {
-    const previous = entry.latest;
+    const previous = entry[latest];
     if (previous === undefined || previous.state === next) return;
-    const latest = entry.advance(next);
-    this.#publishState('update', previous, latest, time === undefined || this.#ownClock ? this.#now() : time);
+    const current = entry[advance](next);
+    this.#publishState('update', previous, current, time === undefined || this.#ownClock ? this.#now() : time);
     this.#flush();
   }
 
@@ -606,7 +608,7 @@ export class ServiceMap {
   }
 
   #current(entry: Entry): StateRecord {
-    return entry.latest ?? stateRecord(entry, entry.service.state);
+    return entry[latest] ?? stateRecord(entry, entry.service.state);
   }
 
   /** The StateChange stream: tracks every entry while subscribed. */
@@ -622,14 +624,14 @@ export class ServiceMap {
   }
 
   #retain(): void {
-    if (this.#tracking++ === 0) for (const entry of this.#entries.values()) entry.track();
+    if (this.#tracking++ === 0) for (const entry of this.#entries.values()) entry[track]();
   }
 
   #release(): void {
     if (--this.#tracking > 0) return;
     for (const entry of this.#entries.values()) {
-      entry.untrack(); // nobody listens any more: unseen States go nowhere
-      entry.forget();
+      entry[untrack](); // nobody listens any more: unseen States go nowhere
+      entry[forget]();
     }
   }
 

@@ -690,13 +690,25 @@ describe('ServiceMap', () => {
 
     it('should publish once when onStop deletes the same record', () => {
       let map: ServiceMap | undefined;
-      const inner: State[] = [];
-      map = new ServiceMap((id) => new Service(() => {}, { onStop: () => inner.push(map!.delete(id)) }));
+      const inner: unknown[] = [];
+      map = new ServiceMap(
+        (id) =>
+          new Service(() => {}, {
+            onStop: () => {
+              try {
+                map!.delete(id);
+              } catch (err) {
+                inner.push(err); // SPEC 4: delete removes the record, then stops the service
+              }
+            },
+          }),
+      );
       map.create('a', 'w', { active: true });
       map.create('b', 'w', { active: true });
       const seen = listenToAll(map);
       const state = map.delete('a');
       expect(inner).toHaveLength(1);
+      expect(inner[0]).toBeInstanceOf(NotFoundError);
       expect(state.active).toBe(false);
       expect(map.values().map((r) => r.id)).toEqual(['b']);
       expect(seen.records.map((c) => `${c.changeType} ${c.oldValue?.id}`)).toEqual(['remove a']);
@@ -706,17 +718,19 @@ describe('ServiceMap', () => {
       expectSameAsStates(map, seen.states.at(-1)!);
     });
 
-    it('should publish once when a Service subscriber deletes the record during the stop', () => {
+    it('should publish once when a Service subscriber tries to delete the record during the stop', () => {
       const map = plainMap();
       map.create('a', 'w', { active: true });
       const service = serviceOf(map, 'a');
       const seen = listenToAll(map);
-      const nested: State[] = [];
+      const found: (ServiceRecord | undefined)[] = [];
       service.stateChanges().subscribe((s) => {
-        if (!s.active && map.get('a') !== undefined) nested.push(map.delete('a'));
+        if (!s.active) found.push(map.get('a'));
       });
       map.delete('a');
-      expect(nested).toHaveLength(1);
+      // SPEC 4: delete removes the record before it calls stop(), so the service's own
+      // subscribers find it gone and have nothing left to delete.
+      expect(found).toEqual([undefined]);
       expect(seen.records.map((c) => c.changeType)).toEqual(['remove']);
       expect(seen.stateChanges.map(brief)).toEqual(['update a stopped', 'remove a stopped']);
       expect(map.values()).toEqual([]);

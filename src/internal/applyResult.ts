@@ -1,7 +1,7 @@
 import { Observable, from, isObservable, observable, throwError, timeout as timeoutWith, type SchedulerLike } from 'rxjs';
 import { TimeoutError } from '../errors.js';
 import type { ApplyFunc } from '../Service.js';
-import { childController } from './signals.js';
+import { childController, type Abortable } from './signals.js';
 
 /** How one attempt is run. */
 export interface AttemptOptions {
@@ -14,7 +14,7 @@ export interface AttemptOptions {
    * Receives the controller of an attempt that completed: its signal outlives the attempt
    * and must be aborted by whoever owns the run.
    */
-  readonly keep?: ((controller: AbortController) => void) | undefined;
+  readonly keep?: ((controller: Abortable) => void) | undefined;
   /** Why an attempt that is unsubscribed before it completed aborts (its signal's reason). */
   readonly cancelReason?: (() => unknown) | undefined;
 }

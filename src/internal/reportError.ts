@@ -14,10 +14,10 @@ export function reportUnhandledError(err: unknown): void {
   });
 }
 
-/** Calls `fn(arg)`, reporting instead of throwing what it throws. */
-export function callSafely<A>(fn: (arg: A) => void, arg: A): void {
+/** Calls `fn(...args)`, reporting instead of throwing what it throws. */
+export function callSafely<A extends unknown[]>(fn: (...args: A) => void, ...args: A): void {
   try {
-    fn(arg);
+    fn(...args);
   } catch (err) {
     reportUnhandledError(err);
   }

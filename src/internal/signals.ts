@@ -1,15 +1,27 @@
+/** What a caller needs of an AbortController: its signal, and a way to abort it. */
+export interface Abortable {
+  readonly signal: AbortSignal;
+  abort(reason?: unknown): void;
+}
+
 /**
- * An AbortController whose signal also aborts, with the same reason, when `parent` does.
- * The link is dropped as soon as the child aborts, so short-lived children of a long-lived
- * parent do not pile up as listeners.
+ * A controller whose signal also aborts, with the same reason, when `parent` does.
+ *
+ * Where the platform has `AbortSignal.any` (Node 20.3+, current browsers) the link is held
+ * weakly, so a long-lived parent does not keep every child it ever had: a child that was
+ * never aborted (a successful call) costs the parent nothing once it is dropped. Elsewhere
+ * the link is a listener on the parent, dropped when the child aborts.
  */
-export function childController(parent: AbortSignal | undefined): AbortController {
-  const child = new AbortController();
-  if (parent !== undefined) {
-    if (parent.aborted) child.abort(parent.reason);
-    else parent.addEventListener('abort', () => child.abort(parent.reason), { once: true, signal: child.signal });
+export function childController(parent: AbortSignal | undefined): Abortable {
+  const own = new AbortController();
+  if (parent === undefined) return own;
+  if (typeof AbortSignal.any === 'function') {
+    const signal = AbortSignal.any([parent, own.signal]);
+    return { signal, abort: (reason?: unknown) => own.abort(reason) };
   }
-  return child;
+  if (parent.aborted) own.abort(parent.reason);
+  else parent.addEventListener('abort', () => own.abort(parent.reason), { once: true, signal: own.signal });
+  return own;
 }
 
 /**

@@ -2,6 +2,8 @@ import type { State } from '../State.js';
 
 /** The key of the hook through which a ServiceMap follows a Service without subscribing. */
 export const watchState: unique symbol = Symbol('rx-lifecycle.watchState');
+/** The key of a watcher's method that takes each State. */
+export const stateChanged: unique symbol = Symbol('rx-lifecycle.stateChanged');
 /** The key of the hook that ends a `watchState`. */
 export const unwatchState: unique symbol = Symbol('rx-lifecycle.unwatchState');
 
@@ -10,5 +12,5 @@ export const unwatchState: unique symbol = Symbol('rx-lifecycle.unwatchState');
  * with the time of the change on the service's clock.
  */
 export interface StateWatcher {
-  stateChanged(next: State, time: number): void;
+  [stateChanged](next: State, time: number): void;
 }

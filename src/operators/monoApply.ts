@@ -1,5 +1,5 @@
 import type { ApplyFunc } from '../Service.js';
-import { abortReasons, childController } from '../internal/signals.js';
+import { abortReasons, childController, type Abortable } from '../internal/signals.js';
 import { requiredFunction } from '../internal/validate.js';
 
 /**
@@ -36,7 +36,7 @@ import { requiredFunction } from '../internal/validate.js';
  */
 export function monoApply<C>(apply: ApplyFunc<C>): ApplyFunc<C> {
   requiredFunction('apply', apply);
-  let previous: AbortController | undefined;
+  let previous: Abortable | undefined;
   return (config, signal) => {
     previous?.abort(abortReasons.superseded);
     const controller = childController(signal);

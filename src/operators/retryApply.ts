@@ -1,10 +1,8 @@
-import { asyncScheduler } from 'rxjs';
 import type { ApplyFunc } from '../Service.js';
 import { applyAttempt } from '../internal/applyResult.js';
-import { backoffPolicy } from '../internal/backoff.js';
-import { callSafely, reportUnhandledError } from '../internal/reportError.js';
-import { optionalScheduler, requiredFunction } from '../internal/validate.js';
-import { backoff, type RetryBackoffOptions, type RetryContext } from './retryBackoff.js';
+import { reportUnhandledError } from '../internal/reportError.js';
+import { requiredFunction } from '../internal/validate.js';
+import { backoff, retrySetup, type RetryBackoffOptions } from './retryBackoff.js';
 
 /**
  * Wraps `apply` so that one call of the result calls it again, with backoff, until it
@@ -45,11 +43,7 @@ export function retryApply<C>(
   options: RetryBackoffOptions = {},
 ): (config: C, signal: AbortSignal) => Promise<void> {
   requiredFunction('apply', apply);
-  const policy = backoffPolicy(options);
-  optionalScheduler('options.scheduler', options.scheduler);
-  const scheduler = options.scheduler ?? asyncScheduler;
-  const logger = options.logger;
-  const log = logger && ((ctx: RetryContext) => callSafely(logger, ctx));
+  const { policy, scheduler, log } = retrySetup(options);
 
   return (config, signal) =>
     new Promise<void>((resolve, reject) => {

@@ -110,16 +110,17 @@ export interface RetryBackoffOptions extends RetryOptions {
 }
 
 /**
- * What the backoff loop reports, each with a {@link RetryContext}.
+ * What the backoff loop reports, each with a {@link RetryContext} and the time it read for
+ * it (so that a caller's State and its logger share one clock reading).
  * @internal
  */
 export interface BackoffHooks {
   /** The first value (or the completion) after a (re)subscription. */
-  readonly succeeded?: ((ctx: RetryContext) => void) | undefined;
+  readonly succeeded?: ((ctx: RetryContext, time: number) => void) | undefined;
   /** A failure; the source is subscribed again after `ctx.delay`. */
-  readonly retrying?: ((ctx: RetryContext) => void) | undefined;
+  readonly retrying?: ((ctx: RetryContext, time: number) => void) | undefined;
   /** A failure that ends the retries; `ctx.error` is the unwrapped cause. */
-  readonly gaveUp?: ((ctx: RetryContext) => void) | undefined;
+  readonly gaveUp?: ((ctx: RetryContext, time: number) => void) | undefined;
 }
 
 /**
@@ -164,16 +165,33 @@ export interface BackoffHooks {
  * @category Operators
  */
 export function retryBackoff<T>(options: RetryBackoffOptions = {}): MonoTypeOperatorFunction<T> {
-  const policy = backoffPolicy(options);
-  optionalScheduler('options.scheduler', options.scheduler);
+  const { policy, scheduler, log } = retrySetup(options);
+  return backoff(policy, scheduler, log && { succeeded: log, retrying: log, gaveUp: log });
+}
+
+/**
+ * Checks retry options and resolves what the backoff loop needs from them.
+ * @throws TypeError or RangeError naming the field (under `field`).
+ * @internal
+ */
+export function retrySetup(
+  options: RetryBackoffOptions,
+  field = 'options',
+): { policy: BackoffPolicy; scheduler: SchedulerLike; log: ((ctx: RetryContext) => void) | undefined } {
+  const policy = backoffPolicy(options, field);
+  optionalScheduler(`${field}.scheduler`, options.scheduler);
   const logger = options.logger;
-  const log = logger && ((ctx: RetryContext) => callSafely(logger, ctx));
-  return backoff(policy, options.scheduler ?? asyncScheduler, log && { succeeded: log, retrying: log, gaveUp: log });
+  return {
+    policy,
+    scheduler: options.scheduler ?? asyncScheduler,
+    log: logger && ((ctx: RetryContext) => callSafely(logger, ctx)),
+  };
 }
 
 /**
  * The backoff loop behind {@link retryBackoff}, {@link retryApply} and the Service's own
- * retries: one implementation. `now` is the clock for `t0` and `resetAfter`.
+ * retries: one implementation. `now` is the clock for `t0` and `resetAfter`; `start` is the
+ * first `t0` when the caller has already read the clock for it.
  * @internal
  */
 export function backoff<T>(
@@ -181,23 +199,25 @@ export function backoff<T>(
   scheduler: SchedulerLike,
   hooks: BackoffHooks | undefined,
   now: () => number = () => scheduler.now(),
+  start?: number,
 ): MonoTypeOperatorFunction<T> {
   return (source) =>
     new Observable<T>((subscriber) => {
       let failures = 0;
-      let t0 = now();
+      let t0 = start ?? now();
       let runningSince: number | undefined; // set while the current subscription has emitted
       let inner: Subscription | undefined;
       let wait: Subscription | undefined;
 
       const succeed = () => {
-        runningSince = now();
-        hooks?.succeeded?.({ attempt: failures, error: undefined, delay: 0, t0 });
+        const time = now();
+        runningSince = time;
+        hooks?.succeeded?.({ attempt: failures, error: undefined, delay: 0, t0 }, time);
       };
 
       const fail = (err: unknown) => {
+        const time = now();
         if (runningSince !== undefined) {
-          const time = now();
           if (time - runningSince >= policy.resetAfter) failures = 0;
           runningSince = undefined;
           t0 = time;
@@ -205,12 +225,12 @@ export function backoff<T>(
         failures += 1;
         if (err instanceof AbortRetryError || exhausted(policy, failures)) {
           const cause = err instanceof AbortRetryError ? err.cause : err;
-          hooks?.gaveUp?.({ attempt: failures, error: toError(cause), delay: 0, t0 });
+          hooks?.gaveUp?.({ attempt: failures, error: toError(cause), delay: 0, t0 }, time);
           subscriber.error(cause);
           return;
         }
         const delay = backoffDelay(policy, failures);
-        hooks?.retrying?.({ attempt: failures, error: toError(err), delay, t0 });
+        hooks?.retrying?.({ attempt: failures, error: toError(err), delay, t0 }, time);
         if (!subscriber.closed) wait = scheduler.schedule(subscribe, delay);
       };
 
