@@ -34,6 +34,21 @@ import { initialState, type RawConfig, type State } from './State.js';
  * to it. At most one attempt of a service is in flight at a time.
  *
  * @typeParam C - the parsed config.
+ * @example
+ * A promise result: the load ends when it settles.
+ * ```ts
+ * import { filter, firstValueFrom } from 'rxjs';
+ * import { Service, type ApplyFunc } from 'rx-lifecycle';
+ *
+ * const apply: ApplyFunc<{ port: number }> = async (config) => {
+ *   if (config.port < 1024) throw new Error(`port ${config.port} is reserved`);
+ * };
+ * const service = new Service(apply);
+ * service.configure('{"port":80}');
+ * console.log(service.start().loading); // true
+ * const done = await firstValueFrom(service.state$.pipe(filter((s) => !s.loading)));
+ * console.log(done.active, done.error?.message); // false port 80 is reserved
+ * ```
  * @category Service
  */
 export type ApplyFunc<C> = (config: C, signal: AbortSignal) => void | PromiseLike<void> | Observable<unknown>;
@@ -41,6 +56,22 @@ export type ApplyFunc<C> = (config: C, signal: AbortSignal) => void | PromiseLik
 /**
  * Turns raw config into `C`, and validates it: it throws on invalid input, and the error
  * propagates from {@link Service.configure} with nothing changed.
+ * @example
+ * ```ts
+ * import { Service, type ParseFunc } from 'rx-lifecycle';
+ *
+ * const parse: ParseFunc<number> = (data) => {
+ *   const n = Number(typeof data === 'string' ? data : new TextDecoder().decode(data));
+ *   if (!Number.isInteger(n)) throw new RangeError(`not a whole number: ${String(data)}`);
+ *   return n;
+ * };
+ * const service = new Service((n: number) => console.log('apply', n), { parse });
+ * service.start();
+ * service.configure('42');
+ * // apply 42
+ * try { service.configure('x'); } catch (err) { console.log((err as Error).message); }
+ * // not a whole number: x
+ * ```
  * @category Service
  */
 export type ParseFunc<C> = (data: RawConfig) => C;
@@ -49,6 +80,22 @@ export type ParseFunc<C> = (data: RawConfig) => C;
  * What {@link ServiceOptions.whileLoading} allows: `'reject'` throws
  * {@link AlreadyLoadingError} from `configure()` during a load; `'switch'` abandons that load
  * for the new config.
+ * @example
+ * ```ts
+ * import { Service, type WhileLoading } from 'rx-lifecycle';
+ *
+ * const whileLoading: WhileLoading = 'switch';
+ * const service = new Service((config: { v: number }, signal) => {
+ *   signal.addEventListener('abort', () => console.log('abandoned', config.v));
+ *   return new Promise<void>(() => {}); // never settles: loading until abandoned
+ * }, { whileLoading });
+ * service.start();
+ * service.configure('{"v":1}');
+ * service.configure('{"v":2}'); // with 'reject', this would throw AlreadyLoadingError
+ * // abandoned 1
+ * service.stop();
+ * // abandoned 2
+ * ```
  * @category Service
  */
 export type WhileLoading = 'reject' | 'switch';
@@ -56,6 +103,23 @@ export type WhileLoading = 'reject' | 'switch';
 /**
  * Options of a {@link Service}. Every field is optional.
  * @typeParam C - the parsed config.
+ * @example
+ * ```ts
+ * import { Service, type ServiceOptions } from 'rx-lifecycle';
+ *
+ * const options: ServiceOptions<{ url: string }> = {
+ *   now: () => 1000,
+ *   retry: { initialDelay: 100, maxAttempts: 3 },
+ *   onStop: () => console.log('stopped'),
+ * };
+ * const service = new Service((config: { url: string }) => console.log('load', config.url), options);
+ * service.configure('{"url":"ws://a"}');
+ * console.log(service.start().lastActiveTime);
+ * // load ws://a
+ * // 1000
+ * service.stop();
+ * // stopped
+ * ```
  * @category Service
  */
 export interface ServiceOptions<C> {
@@ -103,6 +167,17 @@ export interface ServiceOptions<C> {
 /**
  * Something with a lifecycle and an observable {@link State}: what a {@link ServiceMap}
  * holds. {@link Service} is the implementation; write your own to wrap something else.
+ * @example
+ * ```ts
+ * import { Service, type Lifecycle } from 'rx-lifecycle';
+ *
+ * function restart(service: Lifecycle): boolean {
+ *   if (service.state.active) service.stop();
+ *   return service.start().active;
+ * }
+ * const service = new Service(() => {});
+ * console.log(restart(service), restart(service)); // true true
+ * ```
  * @category Service
  */
 export interface Lifecycle {
@@ -239,12 +314,23 @@ class Load extends Subscription {
  * // false false
  * ```
  * @example
- * An Observable apply is the background task itself:
+ * An Observable apply is the background task itself: the load succeeds at its first value,
+ * and it stays subscribed until the run ends.
  * ```ts
- * import { interval, map } from 'rxjs';
+ * import { Observable } from 'rxjs';
  * import { Service } from 'rx-lifecycle';
  *
- * const poller = new Service((config: { ms: number }) => interval(config.ms).pipe(map(() => poll())));
+ * const service = new Service((config: { url: string }) => new Observable<string>((subscriber) => {
+ *   console.log('open', config.url);
+ *   subscriber.next('connected');
+ *   return () => console.log('close', config.url);
+ * }));
+ * service.configure('{"url":"ws://a"}');
+ * console.log(service.start().loading);
+ * // open ws://a
+ * // false
+ * service.stop();
+ * // close ws://a
  * ```
  * @see {@link ServiceMap} to keep many services by id; {@link statusOf} for a one-word status.
  * @category Service
@@ -310,6 +396,16 @@ export class Service<C = unknown> implements Lifecycle {
    * Makes the service active and, if a config was accepted before, begins loading it.
    * @returns the new State; when the load's result is known synchronously, it shows it.
    * @throws {@link AlreadyStartedError} when already active; nothing changes.
+   * @example
+   * ```ts
+   * import { Service } from 'rx-lifecycle';
+   *
+   * const service = new Service((config: { n: number }) => console.log('apply', config.n), { now: () => 1000 });
+   * service.configure('{"n":1}');
+   * const state = service.start();
+   * // apply 1
+   * console.log(state.active, state.loading, state.lastActiveTime); // true false 1000
+   * ```
    */
   start(): State {
     return this.#run({ type: 'start', now: this.#clock(), hasConfig: this.#parsed !== undefined });
@@ -322,6 +418,17 @@ export class Service<C = unknown> implements Lifecycle {
    * @throws whatever `parse` throws, first; nothing changes.
    * @throws {@link AlreadyLoadingError} while a load is in progress and `whileLoading` is
    * `'reject'`; nothing changes.
+   * @example
+   * ```ts
+   * import { Service } from 'rx-lifecycle';
+   *
+   * const service = new Service((config: { n: number }) => console.log('apply', config.n));
+   * console.log(service.configure('{"n":1}').config); // {"n":1}
+   * service.start();
+   * // apply 1
+   * service.configure(new TextEncoder().encode('{"n":2}'));
+   * // apply 2
+   * ```
    */
   configure(data: RawConfig): State {
     const value = this.#settings.parse(data);
@@ -339,6 +446,20 @@ export class Service<C = unknown> implements Lifecycle {
    * progress ends and a pending retry is cancelled; then `onStop` is called.
    * @returns the new State.
    * @throws {@link AlreadyStoppedError} when not active; nothing changes.
+   * @example
+   * ```ts
+   * import { Service } from 'rx-lifecycle';
+   *
+   * const service = new Service((_config, signal) => {
+   *   signal.addEventListener('abort', () => console.log('aborted:', signal.reason.message));
+   * }, { now: () => 1000, onStop: () => console.log('onStop') });
+   * service.configure('{}');
+   * service.start();
+   * const state = service.stop();
+   * // aborted: the service stopped
+   * // onStop
+   * console.log(state.active, state.lastInactiveTime); // false 1000
+   * ```
    */
   stop(): State {
     const result = this.#run({ type: 'stop', now: this.#clock() });
@@ -347,7 +468,20 @@ export class Service<C = unknown> implements Lifecycle {
     return result;
   }
 
-  /** Future changes only: the States committed after the subscription. */
+  /**
+   * Future changes only: the States committed after the subscription.
+   * @example
+   * ```ts
+   * import { Service } from 'rx-lifecycle';
+   *
+   * const service = new Service(() => {});
+   * service.configure('{}');
+   * service.stateChanges().subscribe((s) => console.log(s.active, s.loading));
+   * service.start(); // the subscription printed nothing before this
+   * // true true
+   * // true false
+   * ```
+   */
   stateChanges(): Observable<State> {
     return new Observable<State>((subscriber) => this.#join(subscriber));
   }
@@ -356,6 +490,17 @@ export class Service<C = unknown> implements Lifecycle {
    * The current State and a stream of the changes after it, with nothing missed: the stream
    * is lazy, and if the State changed between this call and the subscription, it first
    * delivers the current State.
+   * @example
+   * ```ts
+   * import { Service } from 'rx-lifecycle';
+   *
+   * const service = new Service(() => {});
+   * const [state, changes$] = service.stateAndChanges();
+   * service.start(); // a change between the call and the subscription
+   * changes$.subscribe((s) => console.log('active:', s.active));
+   * // active: true
+   * console.log(state.active); // false
+   * ```
    */
   stateAndChanges(): [State, Observable<State>] {
     const snapshot = this.#state;

@@ -14,12 +14,36 @@ import { statusOf } from './statusOf.js';
 /**
  * Makes the service for a new record of a {@link ServiceMap}.
  * @throws for a kind it does not know; {@link ServiceMap.create} then throws the same error.
+ * @example
+ * ```ts
+ * import { Service, ServiceMap, type CreateFunc } from 'rx-lifecycle';
+ *
+ * const create: CreateFunc = (id, kind) => {
+ *   if (kind !== 'echo') throw new Error(`unknown kind ${kind}`);
+ *   return new Service((config: { text: string }) => console.log(id, 'says', config.text));
+ * };
+ * const map = new ServiceMap(create);
+ * map.create('e1', 'echo', { active: true, config: '{"text":"hi"}' });
+ * // e1 says hi
+ * try { map.create('x1', 'nope'); } catch (err) { console.log((err as Error).message); }
+ * // unknown kind nope
+ * ```
  * @category ServiceMap
  */
 export type CreateFunc = (id: string, kind: string) => Lifecycle;
 
 /**
  * A service held by a {@link ServiceMap}. Frozen.
+ * @example
+ * ```ts
+ * import { Service, ServiceMap, type ServiceRecord } from 'rx-lifecycle';
+ *
+ * const map = new ServiceMap(() => new Service(() => {}));
+ * map.create('a', 'worker');
+ * const record: ServiceRecord = map.get('a')!;
+ * console.log(record.id, record.kind, record.service instanceof Service, Object.isFrozen(record));
+ * // a worker true true
+ * ```
  * @category ServiceMap
  */
 export interface ServiceRecord {
@@ -34,6 +58,16 @@ export interface ServiceRecord {
 /**
  * A {@link ServiceRecord} with the service's State at one moment. Read-only: treat it as
  * immutable (it is not frozen at run time, for speed).
+ * @example
+ * ```ts
+ * import { Service, ServiceMap, statusOf, type StateRecord } from 'rx-lifecycle';
+ *
+ * const map = new ServiceMap(() => new Service(() => {}));
+ * map.create('a', 'worker', { active: true });
+ * map.create('b', 'worker');
+ * const line = (r: StateRecord) => `${r.id}: ${statusOf(r.state)}`;
+ * console.log(map.states().map(line)); // [ 'a: running', 'b: stopped' ]
+ * ```
  * @category ServiceMap
  */
 export interface StateRecord extends ServiceRecord {
@@ -43,6 +77,17 @@ export interface StateRecord extends ServiceRecord {
 
 /**
  * What happened to a record: added, its service's State changed, or removed.
+ * @example
+ * ```ts
+ * import { Service, ServiceMap, type ChangeType } from 'rx-lifecycle';
+ *
+ * const map = new ServiceMap(() => new Service(() => {}));
+ * const seen: ChangeType[] = [];
+ * map.getAndListenState()[1].subscribe((c) => seen.push(c.changeType));
+ * map.create('a', 'worker', { active: true });
+ * map.delete('a');
+ * console.log(seen); // [ 'add', 'update', 'remove' ]
+ * ```
  * @category ServiceMap
  */
 export type ChangeType = 'add' | 'update' | 'remove';
@@ -50,6 +95,17 @@ export type ChangeType = 'add' | 'update' | 'remove';
 /**
  * A record added to or removed from a {@link ServiceMap}, as {@link ServiceMap.listen}
  * publishes it. Read-only (not frozen at run time, for speed).
+ * @example
+ * ```ts
+ * import { Service, ServiceMap, type Change } from 'rx-lifecycle';
+ *
+ * const map = new ServiceMap(() => new Service(() => {}), undefined, { now: () => 1000 });
+ * map.listen().subscribe((c: Change) => console.log(c.changeTime, c.changeType, (c.newValue ?? c.oldValue)?.id));
+ * map.create('a', 'worker');
+ * // 1000 add a
+ * map.delete('a');
+ * // 1000 remove a
+ * ```
  * @category ServiceMap
  */
 export interface Change {
@@ -67,6 +123,20 @@ export interface Change {
  * A change of a {@link ServiceMap} with States, as {@link ServiceMap.getAndListenState}
  * publishes it: `add` has `newValue`, `update` both, `remove` the last `oldValue`.
  * Read-only (not frozen at run time, for speed).
+ * @example
+ * ```ts
+ * import { Service, ServiceMap, type StateChange } from 'rx-lifecycle';
+ *
+ * const map = new ServiceMap(() => new Service(() => {}), undefined, { now: () => 1000 });
+ * map.create('a', 'worker');
+ * const show = (c: StateChange) => [c.changeTime, c.changeType, c.oldValue?.state.active, c.newValue?.state.active];
+ * map.getAndListenState()[1].subscribe((c) => console.log(show(c).join(' ')));
+ * map.get('a')!.service.start();
+ * // 1000 update false true
+ * map.delete('a');
+ * // 1000 update true false
+ * // 1000 remove false
+ * ```
  * @category ServiceMap
  */
 export interface StateChange {
@@ -82,6 +152,19 @@ export interface StateChange {
 
 /**
  * Options of a {@link ServiceMap}.
+ * @example
+ * ```ts
+ * import { Service, ServiceMap, type ServiceMapOptions } from 'rx-lifecycle';
+ *
+ * let clock = 1000;
+ * const options: ServiceMapOptions = { now: () => clock++ };
+ * const map = new ServiceMap(() => new Service(() => {}), undefined, options);
+ * map.listen().subscribe((c) => console.log(c.changeType, c.changeTime));
+ * map.create('a', 'worker');
+ * // add 1000
+ * map.delete('a');
+ * // remove 1001
+ * ```
  * @category ServiceMap
  */
 export interface ServiceMapOptions {
@@ -96,6 +179,16 @@ export interface ServiceMapOptions {
 
 /**
  * What a new record's service should be brought to by {@link ServiceMap.create}.
+ * @example
+ * ```ts
+ * import { Service, ServiceMap, type CreateState } from 'rx-lifecycle';
+ *
+ * const map = new ServiceMap(() => new Service((config: { n: number }) => console.log('apply', config.n)));
+ * const state: CreateState = { active: true, config: '{"n":1}' };
+ * const created = map.create('a', 'worker', state);
+ * // apply 1
+ * console.log(created.state.active, created.state.loading); // true false
+ * ```
  * @category ServiceMap
  */
 export interface CreateState {
@@ -113,6 +206,16 @@ export interface CreateState {
 
 /**
  * Counts over a {@link ServiceMap}, as {@link ServiceMap.summary$} publishes them. Frozen.
+ * @example
+ * ```ts
+ * import { Service, ServiceMap, type ServiceMapSummary } from 'rx-lifecycle';
+ *
+ * const map = new ServiceMap(() => new Service(() => {}));
+ * map.create('a', 'web', { active: true });
+ * map.create('b', 'db');
+ * map.summary$.subscribe((s: ServiceMapSummary) => console.log(s));
+ * // { total: 2, active: 1, loading: 0, retrying: 0, failed: 0, byKind: { web: 1, db: 1 } }
+ * ```
  * @category ServiceMap
  */
 export interface ServiceMapSummary {
@@ -139,6 +242,7 @@ const track: unique symbol = Symbol('rx-lifecycle.Entry.track');
 const untrack: unique symbol = Symbol('rx-lifecycle.Entry.untrack');
 const forget: unique symbol = Symbol('rx-lifecycle.Entry.forget');
 const advance: unique symbol = Symbol('rx-lifecycle.Entry.advance');
+const finishWhenSeen: unique symbol = Symbol('rx-lifecycle.Entry.finishWhenSeen');
 
 /**
  * A record of the map, and, while the map's States are listened to, the hook that follows its
@@ -155,6 +259,9 @@ class Entry implements ServiceRecord, StateWatcher {
   #latest: StateRecord | undefined = undefined;
   /** For a Lifecycle that is not a Service: the subscription standing in for the hook. */
   #subscription: Subscription | undefined = undefined;
+  /** A deleted record's last State, still to come through the subscription, and what then. */
+  #finishAt: State | undefined = undefined;
+  #finish: (() => void) | undefined = undefined;
 
   constructor(id: string, kind: string, service: Lifecycle, map: ServiceMap) {
     this.id = id;
@@ -176,6 +283,23 @@ class Entry implements ServiceRecord, StateWatcher {
 
   [stateChanged](next: State, time?: number): void {
     this.#map[stateChangedKey](this, next, time);
+    if (next === this.#finishAt) {
+      const finish = this.#finish!;
+      this.#finishAt = this.#finish = undefined;
+      finish();
+    }
+  }
+
+  /**
+   * For a deleted record followed through a subscription whose service has States it has not
+   * delivered yet (the delete came from inside its own notification): keeps following until
+   * `last` comes through, then calls `finish`. Tells whether it waits.
+   */
+  [finishWhenSeen](last: State, finish: () => void): boolean {
+    if (this.#subscription === undefined || this.#latest === undefined || this.#latest.state === last) return false;
+    this.#finishAt = last;
+    this.#finish = finish;
+    return true;
   }
 
   /** Starts following the service: through its hook when it has one, else by subscribing. */
@@ -471,11 +595,22 @@ export class ServiceMap {
       const time = this.#now();
       if (entry[latest] !== undefined) {
         // States the service committed but has not delivered yet (it may be in the middle of
-        // a delivery) still reach the listeners, in order, before the remove.
-        for (const next of entry[untrack]()) this[stateChangedKey](entry, next, undefined);
-        const last = entry[latest];
-        entry[forget]();
-        this.#publishState('remove', last, undefined, time);
+        // a delivery) still reach the listeners, in order, before the remove. A Service hands
+        // them over at once; another Lifecycle is followed until it has delivered them.
+        const remove = () => {
+          const last = entry[latest];
+          entry[forget]();
+          this.#publishState('remove', last, undefined, this.#now());
+          this.#flush();
+        };
+        const untrackThenRemove = () => {
+          entry[untrack]();
+          remove();
+        };
+        if (!entry[finishWhenSeen](result, untrackThenRemove)) {
+          for (const next of entry[untrack]()) this[stateChangedKey](entry, next, undefined);
+          remove();
+        }
       }
       this.#publishRecord('remove', entry, undefined, time);
     } finally {
@@ -485,26 +620,73 @@ export class ServiceMap {
     return result;
   }
 
-  /** The record of `id`, if any. */
+  /**
+   * The record of `id`, if any.
+   * @param id - the record's id.
+   * @example
+   * ```ts
+   * import { Service, ServiceMap } from 'rx-lifecycle';
+   *
+   * const map = new ServiceMap(() => new Service(() => {}));
+   * map.create('a', 'worker');
+   * console.log(map.get('a')?.kind, map.get('b')); // worker undefined
+   * ```
+   */
   get(id: string): ServiceRecord | undefined {
     return this.#entries.get(id);
   }
 
-  /** Every record, in the order they were added. */
+  /**
+   * Every record, in the order they were added.
+   * @example
+   * ```ts
+   * import { Service, ServiceMap } from 'rx-lifecycle';
+   *
+   * const map = new ServiceMap(() => new Service(() => {}));
+   * map.create('b', 'web');
+   * map.create('a', 'db');
+   * console.log(map.values().map((r) => `${r.id}:${r.kind}`)); // [ 'b:web', 'a:db' ]
+   * ```
+   */
   values(): ServiceRecord[] {
     const out: ServiceRecord[] = [];
     for (const entry of this.#entries.values()) out.push(entry);
     return out;
   }
 
-  /** Every record with its service's current State, in the order they were added. */
+  /**
+   * Every record with its service's current State, in the order they were added.
+   * @example
+   * ```ts
+   * import { Service, ServiceMap } from 'rx-lifecycle';
+   *
+   * const map = new ServiceMap(() => new Service(() => {}));
+   * map.create('a', 'worker', { active: true });
+   * map.create('b', 'worker');
+   * console.log(map.states().map((r) => [r.id, r.state.active])); // [ [ 'a', true ], [ 'b', false ] ]
+   * ```
+   */
   states(): StateRecord[] {
     const out: StateRecord[] = [];
     for (const entry of this.#entries.values()) out.push(this.#current(entry));
     return out;
   }
 
-  /** Adds and removes, from the subscription on. */
+  /**
+   * Adds and removes, from the subscription on.
+   * @example
+   * ```ts
+   * import { Service, ServiceMap } from 'rx-lifecycle';
+   *
+   * const map = new ServiceMap(() => new Service(() => {}));
+   * map.listen().subscribe((c) => console.log(c.changeType, c.newValue?.id ?? c.oldValue?.id));
+   * map.create('a', 'worker');
+   * // add a
+   * map.get('a')!.service.start(); // State changes are not Changes: nothing is printed
+   * map.delete('a');
+   * // remove a
+   * ```
+   */
   listen(): Observable<Change> {
     return (this.#listen$ ??= new Observable<Change>((subscriber) =>
       this.#recordsOut.join((this.#records$ ??= new Subject<Change>()), subscriber),
@@ -514,6 +696,18 @@ export class ServiceMap {
   /**
    * The current records and a stream of the later adds and removes; nothing is missed or
    * repeated when the stream is subscribed in the same synchronous turn.
+   * @example
+   * ```ts
+   * import { Service, ServiceMap } from 'rx-lifecycle';
+   *
+   * const map = new ServiceMap(() => new Service(() => {}));
+   * map.create('a', 'worker');
+   * const [records, changes$] = map.getAndListen();
+   * changes$.subscribe((c) => console.log(c.changeType, c.newValue?.id));
+   * console.log(records.map((r) => r.id)); // [ 'a' ]
+   * map.create('b', 'worker');
+   * // add b
+   * ```
    */
   getAndListen(): [ServiceRecord[], Observable<Change>] {
     return [this.values(), this.listen()];
@@ -529,6 +723,19 @@ export class ServiceMap {
    * turn. While it is subscribed, each service is followed by one light hook; unsubscribing
    * the last listener releases them all. The cost of a change does not depend on the number
    * of services.
+   * @example
+   * ```ts
+   * import { Service, ServiceMap } from 'rx-lifecycle';
+   *
+   * const map = new ServiceMap(() => new Service(() => {}));
+   * map.create('a', 'worker');
+   * const [records, changes$] = map.getAndListenState();
+   * console.log(records.map((r) => `${r.id} ${r.state.active}`)); // [ 'a false' ]
+   * const subscription = changes$.subscribe((c) => console.log(c.changeType, c.newValue?.state.active));
+   * map.get('a')!.service.start();
+   * // update true
+   * subscription.unsubscribe(); // releases the hook on each service
+   * ```
    */
   getAndListenState(): [StateRecord[], Observable<StateChange>] {
     return [this.states(), this.#stateChanges()];
@@ -540,7 +747,16 @@ export class ServiceMap {
    * one (a persistent hash map), so a change costs O(log n), not a copy.
    * @example
    * ```ts
-   * map.states$.subscribe((all) => render([...all.values()]));
+   * import { Service, ServiceMap } from 'rx-lifecycle';
+   *
+   * const map = new ServiceMap(() => new Service(() => {}));
+   * map.create('a', 'worker');
+   * map.states$.subscribe((all) => console.log([...all.values()].map((r) => `${r.id}:${r.state.active}`)));
+   * // [ 'a:false' ]
+   * map.get('a')!.service.start();
+   * // [ 'a:true' ]
+   * map.create('b', 'worker');
+   * // [ 'a:true', 'b:false' ]
    * ```
    */
   get states$(): Observable<ReadonlyMap<string, StateRecord>> {
@@ -567,7 +783,17 @@ export class ServiceMap {
    * change updates them without walking the map.
    * @example
    * ```ts
+   * import { Service, ServiceMap } from 'rx-lifecycle';
+   *
+   * const map = new ServiceMap((_id, kind) => new Service(() => {
+   *   if (kind === 'bad') throw new Error('boom');
+   * }));
    * map.summary$.subscribe((s) => console.log(`${s.active}/${s.total} active, ${s.failed} failed`));
+   * // 0/0 active, 0 failed
+   * map.create('a', 'good', { active: true, config: '{}' });
+   * // 1/1 active, 0 failed
+   * map.create('b', 'bad', { active: true, config: '{}' });
+   * // 1/2 active, 1 failed
    * ```
    */
   get summary$(): Observable<ServiceMapSummary> {

@@ -1,0 +1,132 @@
+/**
+ * The measurements behind test/leaks.test.ts. They need `global.gc`, so the test runs them in
+ * a child process when jest's own process has none:
+ *
+ *   node --expose-gc --import tsx test/leaks.script.ts <scenario> <cycles>
+ *
+ * prints one JSON line (a {@link Measurement}). Scenarios:
+ * - `service`: `cycles` times start() and stop() of a service whose apply returns at once and
+ *   of one whose apply is a never-ending Observable task, each with subscribers attached;
+ * - `map`: `cycles` times create() (started and configured) and delete() on a map with a
+ *   `listen()`, a `getAndListenState()`, a `states$` and a `summary$` listener attached;
+ * - `exit`: starts a service with a retry pending and one with an apply timeout pending on the
+ *   real clock, stops both and returns: the process must then exit by itself.
+ */
+import { Observable } from 'rxjs';
+import { Service, ServiceMap } from 'rx-lifecycle';
+
+export type Scenario = 'service' | 'map' | 'exit';
+
+export interface Measurement {
+  readonly scenario: Scenario;
+  readonly cycles: number;
+  /** heapUsed after a full gc, once warmed up, before the cycles. */
+  readonly before: number;
+  /** heapUsed after a full gc, after the cycles. */
+  readonly after: number;
+  /** What the subscribers and listeners received, to show the cycles did their work. */
+  readonly notifications: number;
+}
+
+function heapAfterGc(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with node --expose-gc');
+  for (let i = 0; i < 4; i++) gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** The work of one scenario: `run(n)` does n cycles; `count()` what listeners got so far. */
+interface Workload {
+  run(n: number): void;
+  count(): number;
+}
+
+function serviceWorkload(): Workload {
+  let notifications = 0;
+  const plain = new Service(() => {});
+  const task = new Service(
+    () =>
+      new Observable<never>(() => {
+        // The background task: runs until unsubscribed.
+        return () => {};
+      }),
+  );
+  for (const service of [plain, task]) {
+    service.configure('{}');
+    service.state$.subscribe(() => notifications++);
+    service.stateChanges().subscribe(() => notifications++);
+  }
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) {
+        plain.start();
+        plain.stop();
+        task.start();
+        task.stop();
+      }
+    },
+    count: () => notifications,
+  };
+}
+
+function mapWorkload(): Workload {
+  let notifications = 0;
+  const map = new ServiceMap(() => new Service(() => {}));
+  map.create('resident', 'worker', { active: true, config: '{}' });
+  map.listen().subscribe(() => notifications++);
+  map.getAndListenState()[1].subscribe(() => notifications++);
+  map.states$.subscribe(() => notifications++);
+  map.summary$.subscribe(() => notifications++);
+  let next = 0;
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) {
+        const id = `s${next++}`;
+        map.create(id, 'worker', { active: true, config: '{}' });
+        map.delete(id);
+      }
+    },
+    count: () => notifications,
+  };
+}
+
+/** Runs `cycles` cycles of `scenario` after a warm-up, and measures the heap around them. */
+export function measure(scenario: Exclude<Scenario, 'exit'>, cycles: number): Measurement {
+  const workload = scenario === 'service' ? serviceWorkload() : mapWorkload();
+  workload.run(Math.min(10_000, Math.ceil(cycles / 10))); // JIT, inline caches, pools
+  const before = heapAfterGc();
+  workload.run(cycles);
+  const after = heapAfterGc();
+  return { scenario, cycles, before, after, notifications: workload.count() };
+}
+
+/** Leaves a stopped service with a retry and an apply timeout that were pending. */
+export function stopWithTimersPending(): Service<unknown>[] {
+  const retrying = new Service(
+    () => {
+      throw new Error('down');
+    },
+    { retry: { initialDelay: 600_000 } },
+  );
+  const hanging = new Service(() => new Promise<void>(() => {}), { applyTimeout: 600_000 });
+  for (const service of [retrying, hanging]) {
+    service.configure('{}');
+    service.start();
+  }
+  if (retrying.state.nextAttemptTime === undefined || !hanging.state.loading) throw new Error('nothing pending');
+  for (const service of [retrying, hanging]) service.stop();
+  return [retrying, hanging];
+}
+
+if (/leaks\.script\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
+  const scenario = process.argv[2] as Scenario;
+  if (scenario === 'exit') {
+    stopWithTimersPending();
+    console.log(JSON.stringify({ scenario, stopped: true }));
+    // Nothing else: the process exits once nothing is pending.
+  } else if (scenario === 'service' || scenario === 'map') {
+    console.log(JSON.stringify(measure(scenario, Number(process.argv[3]))));
+  } else {
+    throw new Error(`unknown scenario ${String(scenario)}`);
+  }
+}
