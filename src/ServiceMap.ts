@@ -597,19 +597,19 @@ export class ServiceMap {
         // States the service committed but has not delivered yet (it may be in the middle of
         // a delivery) still reach the listeners, in order, before the remove. A Service hands
         // them over at once; another Lifecycle is followed until it has delivered them.
-        const remove = () => {
+        const remove = (at: number) => {
           const last = entry[latest];
           entry[forget]();
-          this.#publishState('remove', last, undefined, this.#now());
+          this.#publishState('remove', last, undefined, at);
           this.#flush();
         };
         const untrackThenRemove = () => {
           entry[untrack]();
-          remove();
+          remove(this.#now());
         };
         if (!entry[finishWhenSeen](result, untrackThenRemove)) {
           for (const next of entry[untrack]()) this[stateChangedKey](entry, next, undefined);
-          remove();
+          remove(time);
         }
       }
       this.#publishRecord('remove', entry, undefined, time);

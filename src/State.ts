@@ -4,6 +4,17 @@
  *
  * @remarks
  * A `Uint8Array` is kept by reference, not copied: do not change it after passing it in.
+ * @example
+ * ```ts
+ * import { Service, type RawConfig } from 'rx-lifecycle';
+ *
+ * const service = new Service((config: { n: number }) => console.log('n =', config.n));
+ * service.start();
+ * const configs: RawConfig[] = ['{"n":1}', new TextEncoder().encode('{"n":2}')];
+ * for (const config of configs) service.configure(config);
+ * // n = 1
+ * // n = 2
+ * ```
  * @category Types
  */
 export type RawConfig = string | Uint8Array;
@@ -40,7 +51,11 @@ export interface State {
   readonly loading: boolean;
   /** The last apply failure. Kept after a successful retry, cleared by `start()`. */
   readonly error?: Error | undefined;
-  /** Failed apply attempts of the current load. */
+  /**
+   * Failed apply attempts of the current load. With {@link RetryOptions.resetAfter}, the count
+   * can include failures of earlier reloads of the same config: when an Observable apply errors
+   * less than `resetAfter` ms after its success, the reload goes on counting from there.
+   */
   readonly failedAttempts: number;
   /** When `active` last became false (or the service was made). */
   readonly lastInactiveTime?: number | undefined;

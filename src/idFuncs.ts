@@ -5,6 +5,16 @@ import { v4 as uuidv4 } from 'uuid';
  * is taken.
  * @returns a free id.
  * @throws when it can find none; `create` then throws a `bad id` error with this as `cause`.
+ * @example
+ * ```ts
+ * import { Service, ServiceMap, type IdFunc } from 'rx-lifecycle';
+ *
+ * const numbered: IdFunc = (kind, exists) => {
+ *   for (let i = 1; ; i++) if (!exists(`${kind}-${i}`)) return `${kind}-${i}`;
+ * };
+ * const map = new ServiceMap(() => new Service(() => {}), numbered);
+ * console.log(map.create(undefined, 'db').id, map.create(undefined, 'db').id); // db-1 db-2
+ * ```
  * @category ServiceMap
  */
 export type IdFunc = (kind: string, exists: (id: string) => boolean) => string;

@@ -6,6 +6,19 @@ import type { State } from './State.js';
 
 /**
  * What {@link lifecycleEvents} reports, named for what happened.
+ * @example
+ * ```ts
+ * import { Service, lifecycleEvents, type LifecycleEventType } from 'rx-lifecycle';
+ *
+ * const counts = new Map<LifecycleEventType, number>();
+ * const service = new Service(() => {});
+ * lifecycleEvents(service).subscribe((e) => counts.set(e.type, (counts.get(e.type) ?? 0) + 1));
+ * service.configure('{}');
+ * service.start();
+ * service.stop();
+ * service.start();
+ * console.log(counts); // Map(3) { 'started' => 2, 'loaded' => 2, 'stopped' => 1 }
+ * ```
  * @category Events
  */
 export type LifecycleEventType =
@@ -20,6 +33,18 @@ export type LifecycleEventType =
 
 /**
  * Fields every {@link LifecycleEvent} has.
+ * @example
+ * ```ts
+ * import { Service, ServiceMap, lifecycleEvents, type LifecycleEventBase } from 'rx-lifecycle';
+ *
+ * const where = (e: LifecycleEventBase) => `at ${e.time} ${e.id ?? '-'}/${e.kind ?? '-'} active=${e.state.active}`;
+ * const map = new ServiceMap(() => new Service(() => {}, { now: () => 1000 }), undefined, { now: () => 2000 });
+ * lifecycleEvents(map).subscribe((e) => console.log(e.type, where(e)));
+ * map.create('a', 'worker');
+ * // created at 2000 a/worker active=false
+ * map.get('a')!.service.start();
+ * // started at 1000 a/worker active=true
+ * ```
  * @category Events
  */
 export interface LifecycleEventBase {
@@ -45,6 +70,20 @@ export interface LifecycleEventBase {
  * - `recovered`: a load succeeded after `attempts` failures, `duration` ms after it began.
  * - `gaveUp`: a load failed for good and the service stopped with `error`.
  * - `stopped`: the service was stopped.
+ * @example
+ * ```ts
+ * import { Service, lifecycleEvents, type LifecycleEvent } from 'rx-lifecycle';
+ *
+ * const line = (e: LifecycleEvent) => (e.type === 'gaveUp' ? `gave up: ${e.error.message}` : e.type);
+ * const service = new Service(() => {
+ *   throw new Error('boom');
+ * });
+ * lifecycleEvents(service).subscribe((e) => console.log(line(e)));
+ * service.configure('{}');
+ * service.start();
+ * // started
+ * // gave up: boom
+ * ```
  * @category Events
  */
 export type LifecycleEvent =

@@ -6,6 +6,24 @@ import type { ServiceMap } from './ServiceMap.js';
 
 /**
  * Options of {@link quietFailures} and {@link logLifecycle}.
+ * @example
+ * ```ts
+ * import { VirtualTimeScheduler } from 'rxjs';
+ * import { Service, logLifecycle, type QuietFailuresOptions } from 'rx-lifecycle';
+ *
+ * const scheduler = new VirtualTimeScheduler();
+ * const service = new Service(() => {
+ *   throw new Error('down');
+ * }, { scheduler, retry: { maxAttempts: 6 } });
+ * const options: QuietFailuresOptions = { firstAt: 2, every: 3 };
+ * logLifecycle(service, { ...options, log: (line) => console.log(line) });
+ * service.configure('{}');
+ * service.start();
+ * scheduler.flush(); // runs the retries in virtual time
+ * // failing: attempt 2, retry in 750 ms: down
+ * // failing: attempt 5, retry in 2531 ms: down
+ * // gave up after 6 failed attempts: down
+ * ```
  * @category Events
  */
 export interface QuietFailuresOptions {
@@ -23,6 +41,20 @@ export interface QuietFailuresOptions {
 
 /**
  * Options of {@link logLifecycle}.
+ * @example
+ * ```ts
+ * import { Service, logLifecycle, type LogLifecycleOptions } from 'rx-lifecycle';
+ *
+ * const options: LogLifecycleOptions = { log: (line, event) => console.log(event.type, '|', line) };
+ * const service = new Service(() => {
+ *   throw new Error('bad config');
+ * });
+ * const logging = logLifecycle(service, options);
+ * service.configure('{}');
+ * service.start();
+ * // gaveUp | gave up after 1 failed attempts: bad config
+ * logging.unsubscribe();
+ * ```
  * @category Events
  */
 export interface LogLifecycleOptions extends QuietFailuresOptions {
@@ -92,6 +124,10 @@ export function quietFailures(options: QuietFailuresOptions = {}): MonoTypeOpera
  * @param source - a service or a map.
  * @param options - when to log, and where.
  * @returns the subscription; unsubscribe to stop logging.
+ * @throws TypeError when `source` is neither a {@link Lifecycle} nor a {@link ServiceMap},
+ * `options` is not an object, `options.log` is not a function, or `options.firstAt` or
+ * `options.every` is not a number; RangeError when `options.firstAt` or `options.every` is
+ * not a whole number of at least 1.
  * @example
  * ```ts
  * import { logLifecycle } from 'rx-lifecycle';
@@ -119,12 +155,16 @@ function describeEvent(event: LifecycleEvent): string {
     case 'retryScheduled':
       return `${who}failing: attempt ${event.attempt}, retry in ${Math.round(event.delay)} ms: ${event.error.message}`;
     case 'recovered':
-      return `${who}recovered after ${event.attempts} failed attempts in ${event.duration} ms`;
+      return `${who}recovered after ${attempts(event.attempts)} in ${event.duration} ms`;
     case 'gaveUp':
-      return `${who}gave up after ${event.state.failedAttempts} failed attempts: ${event.error.message}`;
+      return `${who}gave up after ${attempts(event.state.failedAttempts)}: ${event.error.message}`;
     default:
       return `${who}${event.type}`;
   }
+}
+
+function attempts(n: number): string {
+  return n === 1 ? '1 failed attempt' : `${n} failed attempts`;
 }
 
 function wholeNumber(field: string, value: number | undefined, fallback: number): number {

@@ -3,6 +3,15 @@ import type { State } from './State.js';
 
 /**
  * The one-word status of a {@link State}, as a UI shows it.
+ * @example
+ * ```ts
+ * import { Service, statusOf, type Status } from 'rx-lifecycle';
+ *
+ * const color: Record<Status, string> = { stopped: 'grey', starting: 'blue', running: 'green', retrying: 'amber', failed: 'red' };
+ * const service = new Service(() => {});
+ * service.configure('{}');
+ * console.log(color[statusOf(service.state)], color[statusOf(service.start())]); // grey green
+ * ```
  * @category Service
  */
 export type Status = 'stopped' | 'starting' | 'running' | 'retrying' | 'failed';

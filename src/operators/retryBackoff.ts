@@ -83,6 +83,21 @@ export interface RetryOptions {
 
 /**
  * What a {@link RetryOptions.logger} is told after each attempt.
+ * @example
+ * ```ts
+ * import { VirtualTimeScheduler, defer, of, throwError } from 'rxjs';
+ * import { retryBackoff, type RetryContext } from 'rx-lifecycle';
+ *
+ * const scheduler = new VirtualTimeScheduler();
+ * let calls = 0;
+ * const source = defer(() => (++calls < 3 ? throwError(() => new Error(`fail ${calls}`)) : of('ok')));
+ * const logger = (ctx: RetryContext) => console.log(ctx.attempt, ctx.error?.message, ctx.delay, ctx.t0);
+ * source.pipe(retryBackoff({ scheduler, logger })).subscribe();
+ * scheduler.flush();
+ * // 1 fail 1 500 0
+ * // 2 fail 2 750 0
+ * // 2 undefined 0 0
+ * ```
  * @category Operators
  */
 export interface RetryContext {
@@ -99,6 +114,18 @@ export interface RetryContext {
 /**
  * Options of {@link retryBackoff} and {@link retryApply}: a {@link RetryOptions} plus the
  * scheduler that times the waits.
+ * @example
+ * ```ts
+ * import { VirtualTimeScheduler, throwError } from 'rxjs';
+ * import { retryBackoff, type RetryBackoffOptions } from 'rx-lifecycle';
+ *
+ * const scheduler = new VirtualTimeScheduler();
+ * const options: RetryBackoffOptions = { scheduler, initialDelay: 100, minDelay: 0, factor: 2, maxAttempts: 4 };
+ * const failing = throwError(() => new Error(`failed at ${scheduler.now()} ms`));
+ * failing.pipe(retryBackoff(options)).subscribe({ error: (err: Error) => console.log(err.message) });
+ * scheduler.flush(); // waits of 100, 200 and 400 ms, in virtual time
+ * // failed at 700 ms
+ * ```
  * @category Operators
  */
 export interface RetryBackoffOptions extends RetryOptions {
