@@ -52,7 +52,7 @@ export interface QuietFailuresOptions {
  * const logging = logLifecycle(service, options);
  * service.configure('{}');
  * service.start();
- * // gaveUp | gave up after 1 failed attempts: bad config
+ * // gaveUp | gave up after 1 failed attempt: bad config
  * logging.unsubscribe();
  * ```
  * @category Events
