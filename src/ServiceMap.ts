@@ -243,6 +243,7 @@ const untrack: unique symbol = Symbol('rx-lifecycle.Entry.untrack');
 const forget: unique symbol = Symbol('rx-lifecycle.Entry.forget');
 const advance: unique symbol = Symbol('rx-lifecycle.Entry.advance');
 const finishWhenSeen: unique symbol = Symbol('rx-lifecycle.Entry.finishWhenSeen');
+const finishNow: unique symbol = Symbol('rx-lifecycle.Entry.finishNow');
 
 /**
  * A record of the map, and, while the map's States are listened to, the hook that follows its
@@ -288,6 +289,13 @@ class Entry implements ServiceRecord, StateWatcher {
       this.#finishAt = this.#finish = undefined;
       finish();
     }
+  }
+
+  /** Ends the wait of `finishWhenSeen` at once, if there is one. */
+  [finishNow](): void {
+    const finish = this.#finish;
+    this.#finishAt = this.#finish = undefined;
+    finish?.();
   }
 
   /**
@@ -419,6 +427,12 @@ export class ServiceMap {
   #immutable = false;
 
   readonly #entries = new Map<string, Entry>();
+  /**
+   * Deleted records whose States are still coming in (a Lifecycle other than Service, deleted
+   * from inside its own notification): until their `remove` is published, State snapshots
+   * still show them, so that a listener joining meanwhile can place their updates.
+   */
+  readonly #leaving = new Map<string, Entry>();
   /** Listeners of States: while above 0, every entry is tracked. */
   #tracking = 0;
   /** Nesting of create/delete: deliveries wait until it drops to 0. */
@@ -546,6 +560,9 @@ export class ServiceMap {
         throw err;
       }
       const entry = new Entry(newId, kind, service, this);
+      // A deleted record of this id still leaving is removed for good first (its States not
+      // yet delivered are skipped), so that no listener sees the id twice.
+      this.#leaving.get(newId)?.[finishNow]();
       this.#entries.set(newId, entry);
       if (this.#tracking > 0 || this.#records$?.observed) {
         const time = this.#now();
@@ -597,20 +614,16 @@ export class ServiceMap {
         // States the service committed but has not delivered yet (it may be in the middle of
         // a delivery) still reach the listeners, in order, before the remove. A Service hands
         // them over at once; another Lifecycle is followed until it has delivered them.
-        const remove = (at: number) => {
+        const finish = (at: number) => {
+          if (this.#leaving.get(id) === entry) this.#leaving.delete(id);
+          for (const next of entry[untrack]()) this[stateChangedKey](entry, next, undefined);
           const last = entry[latest];
           entry[forget]();
           this.#publishState('remove', last, undefined, at);
           this.#flush();
         };
-        const untrackThenRemove = () => {
-          entry[untrack]();
-          remove(this.#now());
-        };
-        if (!entry[finishWhenSeen](result, untrackThenRemove)) {
-          for (const next of entry[untrack]()) this[stateChangedKey](entry, next, undefined);
-          remove(time);
-        }
+        if (entry[finishWhenSeen](result, () => finish(this.#now()))) this.#leaving.set(id, entry);
+        else finish(time);
       }
       this.#publishRecord('remove', entry, undefined, time);
     } finally {
@@ -655,7 +668,8 @@ export class ServiceMap {
   }
 
   /**
-   * Every record with its service's current State, in the order they were added.
+   * Every record with its service's current State, in the order they were added (and a
+   * record still leaving: see docs/decisions.md).
    * @example
    * ```ts
    * import { Service, ServiceMap } from 'rx-lifecycle';
@@ -669,6 +683,7 @@ export class ServiceMap {
   states(): StateRecord[] {
     const out: StateRecord[] = [];
     for (const entry of this.#entries.values()) out.push(this.#current(entry));
+    for (const entry of this.#leaving.values()) out.push(this.#current(entry));
     return out;
   }
 
@@ -772,6 +787,7 @@ export class ServiceMap {
       // Subscribing tracked every entry; nothing is delivered before this line.
       snapshot = ImmutableMap<string, StateRecord>().withMutations((m) => {
         for (const entry of this.#entries.values()) m.set(entry.id, entry[latest]!);
+        for (const entry of this.#leaving.values()) m.set(entry.id, entry[latest]!);
       });
       subscriber.next(new StatesView(snapshot));
       return subscription;
@@ -803,6 +819,7 @@ export class ServiceMap {
         if (counts.apply(change)) subscriber.next(counts.snapshot());
       });
       for (const entry of this.#entries.values()) counts.add(entry[latest]!);
+      for (const entry of this.#leaving.values()) counts.add(entry[latest]!);
       subscriber.next(counts.snapshot());
       return subscription;
     }));
