@@ -8,7 +8,7 @@
  * - `BENCH_QUICK=1` (or `--quick`): a smoke run with tiny iteration counts and 1,000-service
  *   maps only; budgets are printed but not enforced, and no file is written.
  * - `BENCH_WRITE=0` (or `--no-write`): a full run that writes no file.
- * - `BENCH_LIB=dist`: measure the built package (dist/cjs) instead of the sources.
+ * - `BENCH_LIB=src`: measure the sources through tsx instead of the built package (dist/cjs).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';

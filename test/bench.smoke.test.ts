@@ -36,7 +36,7 @@ describe('bench/index.ts', () => {
       before = mtimes();
       const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/index.ts'], {
         cwd: root,
-        env: { ...process.env, BENCH_QUICK: '1', BENCH_LIB: '' },
+        env: { ...process.env, BENCH_QUICK: '1', BENCH_LIB: 'src' },
         encoding: 'utf8',
         timeout: 90_000,
       });
