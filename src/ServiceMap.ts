@@ -614,16 +614,19 @@ export class ServiceMap {
         // States the service committed but has not delivered yet (it may be in the middle of
         // a delivery) still reach the listeners, in order, before the remove. A Service hands
         // them over at once; another Lifecycle is followed until it has delivered them.
-        const finish = (at: number) => {
+        const finish = (at: number, unseenToo: boolean) => {
           if (this.#leaving.get(id) === entry) this.#leaving.delete(id);
-          for (const next of entry[untrack]()) this[stateChangedKey](entry, next, undefined);
+          const unseen = entry[untrack]();
+          if (unseenToo) for (const next of unseen) this[stateChangedKey](entry, next, undefined);
           const last = entry[latest];
           entry[forget]();
           this.#publishState('remove', last, undefined, at);
           this.#flush();
         };
-        if (entry[finishWhenSeen](result, () => finish(this.#now()))) this.#leaving.set(id, entry);
-        else finish(time);
+        // A record followed until its stopped State came through ends there: what its
+        // service does after the delete (a listener may restart it) is no record's State.
+        if (entry[finishWhenSeen](result, () => finish(this.#now(), false))) this.#leaving.set(id, entry);
+        else finish(time, true);
       }
       this.#publishRecord('remove', entry, undefined, time);
     } finally {
