@@ -139,7 +139,9 @@ export interface ServiceOptions<C> {
    */
   readonly now?: (() => number) | undefined;
   /**
-   * Called after each successful {@link Service.stop}, once the stopped State is published.
+   * Called after each successful {@link Service.stop}, once the stopped State is committed
+   * and delivered (when `stop()` is itself called from inside a notification, the delivery
+   * of the stopped State waits for that notification to end, so `onStop` may run first).
    * An exception it throws is reported through RxJS's `config.onUnhandledError`.
    * @defaultValue none
    */
