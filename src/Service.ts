@@ -545,8 +545,12 @@ export class Service<C = unknown> implements Lifecycle {
     return now ? now() : scheduler.now();
   }
 
-  /** One command: reduce, commit, do the effects, then deliver. */
-  #run(event: ServiceEvent, parsed?: { readonly value: C }): State {
+  /**
+   * One step of the lifecycle, for a command or a load's outcome alike: reduce, commit, do
+   * the effects (and log a load's outcome), then deliver. Deliveries wait until the
+   * outermost step is done, so effects never run after a subscriber has reacted.
+   */
+  #run(event: ServiceEvent, parsed?: { readonly value: C }, ctx?: RetryContext): State {
     let result: State;
     this.#depth++;
     try {
@@ -554,7 +558,9 @@ export class Service<C = unknown> implements Lifecycle {
       if (parsed !== undefined) this.#parsed = parsed;
       this.#commit(next, event.now);
       if (event.type === 'stop') this.#endRun(abortReasons.stopped);
-      else if (next.loading) this.#beginLoad(event.now);
+      else if (event.type === 'gaveUp') this.#endRun(event.error);
+      else if ((event.type === 'start' || event.type === 'configure') && next.loading) this.#beginLoad(event.now);
+      if (ctx !== undefined) this.#settings.logger?.(ctx);
       result = this.#state;
     } finally {
       this.#depth--;
@@ -621,16 +627,8 @@ export class Service<C = unknown> implements Lifecycle {
 
   /** An attempt's outcome, from the backoff loop of `load`. */
   #settle(load: Load, ctx: RetryContext, event: ServiceEvent): void {
-    if (load.closed) return; // the load was replaced or its run ended while it was starting
-    this.#depth++;
-    try {
-      this.#commit(transition(this.#state, event), event.now);
-      if (event.type === 'gaveUp') this.#endRun(event.error);
-      this.#settings.logger?.(ctx);
-    } finally {
-      this.#depth--;
-    }
-    this.#flush();
+    // Nothing if the load was replaced or its run ended while it was starting.
+    if (!load.closed) this.#run(event, undefined, ctx);
   }
 
   /**

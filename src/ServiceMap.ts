@@ -233,6 +233,9 @@ export interface ServiceMapSummary {
   readonly byKind: Readonly<Record<string, number>>;
 }
 
+/** The key of {@link ServiceMap}'s State change stream without a snapshot. @internal */
+export const stateChangeStream: unique symbol = Symbol('rx-lifecycle.ServiceMap.stateChangeStream');
+
 /** Reaches {@link ServiceMap}'s handling of a tracked service's new State from its entry. */
 const stateChangedKey: unique symbol = Symbol('rx-lifecycle.ServiceMap.stateChanged');
 
@@ -685,8 +688,7 @@ export class ServiceMap {
    */
   states(): StateRecord[] {
     const out: StateRecord[] = [];
-    for (const entry of this.#entries.values()) out.push(this.#current(entry));
-    for (const entry of this.#leaving.values()) out.push(this.#current(entry));
+    for (const entry of this.#snapshotEntries()) out.push(this.#current(entry));
     return out;
   }
 
@@ -760,6 +762,15 @@ export class ServiceMap {
   }
 
   /**
+   * The stream of {@link ServiceMap.getAndListenState} without its snapshot, for
+   * `lifecycleEvents`, which has no use for one.
+   * @internal
+   */
+  [stateChangeStream](): Observable<StateChange> {
+    return this.#stateChanges();
+  }
+
+  /**
    * The whole map as an immutable `ReadonlyMap` from id to {@link StateRecord}: on
    * subscription, then once per change. Each emitted map shares structure with the previous
    * one (a persistent hash map), so a change costs O(log n), not a copy.
@@ -789,8 +800,7 @@ export class ServiceMap {
       });
       // Subscribing tracked every entry; nothing is delivered before this line.
       snapshot = ImmutableMap<string, StateRecord>().withMutations((m) => {
-        for (const entry of this.#entries.values()) m.set(entry.id, entry[latest]!);
-        for (const entry of this.#leaving.values()) m.set(entry.id, entry[latest]!);
+        for (const entry of this.#snapshotEntries()) m.set(entry.id, entry[latest]!);
       });
       subscriber.next(new StatesView(snapshot));
       return subscription;
@@ -821,8 +831,7 @@ export class ServiceMap {
       const subscription = this.#stateChanges().subscribe((change) => {
         if (counts.apply(change)) subscriber.next(counts.snapshot());
       });
-      for (const entry of this.#entries.values()) counts.add(entry[latest]!);
-      for (const entry of this.#leaving.values()) counts.add(entry[latest]!);
+      for (const entry of this.#snapshotEntries()) counts.add(entry[latest]!);
       subscriber.next(counts.snapshot());
       return subscription;
     }));
@@ -851,6 +860,12 @@ export class ServiceMap {
       throw new Error(`bad id: the IdFunc returned ${show(id)}, not a non-empty string`);
     }
     return id;
+  }
+
+  /** The entries State snapshots show: the records, then those still leaving. */
+  *#snapshotEntries(): Generator<Entry> {
+    yield* this.#entries.values();
+    yield* this.#leaving.values();
   }
 
   #current(entry: Entry): StateRecord {

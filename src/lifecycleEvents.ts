@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { Lifecycle } from './Service.js';
-import { ServiceMap, isLifecycle, type StateChange } from './ServiceMap.js';
+import { ServiceMap, isLifecycle, stateChangeStream, type StateChange } from './ServiceMap.js';
 import { show } from './internal/validate.js';
 import type { State } from './State.js';
 
@@ -194,8 +194,7 @@ export function lifecycleEvents(source: Lifecycle | ServiceMap): Observable<Life
   }
   if (source instanceof ServiceMap) {
     return new Observable<LifecycleEvent>((subscriber) => {
-      const [, changes] = source.getAndListenState();
-      return changes.subscribe((change) => {
+      return source[stateChangeStream]().subscribe((change) => {
         for (const event of mapEvents(change)) subscriber.next(event);
       });
     });

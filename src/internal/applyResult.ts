@@ -40,16 +40,17 @@ export function applyAttempt<C>(apply: ApplyFunc<C>, config: C, options: Attempt
       subscriber.error(err);
       return;
     }
-    let source = asyncResult(result);
-    // A promise has settled at its value; an Observable is a task that runs on after it.
-    const settlesAtValue = source !== undefined && !isObservable(result) && isThenable(result);
-    if (source === undefined) {
+    const later = asyncResult(result);
+    if (later === undefined) {
       // Settled before anyone hears of it, so a reaction to the success finds it settled.
       options.keep?.(controller);
       subscriber.next(undefined);
       subscriber.complete();
       return;
     }
+    // A promise has settled at its value; an Observable is a task that runs on after it.
+    let { source } = later;
+    const { settlesAtValue } = later;
     const limit = options.timeout;
     if (limit !== undefined) {
       source = source.pipe(
@@ -82,21 +83,24 @@ export function applyAttempt<C>(apply: ApplyFunc<C>, config: C, options: Attempt
   });
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null | undefined)?.then === 'function';
+/** How a result that is not known at once arrives. */
+interface AsyncResult {
+  readonly source: Observable<unknown>;
+  /** A promise (settled at its value), not a task that runs on after its first value. */
+  readonly settlesAtValue: boolean;
 }
 
 /** The result as an Observable when it settles later, `undefined` when it is a plain value. */
-function asyncResult(result: unknown): Observable<unknown> | undefined {
+function asyncResult(result: unknown): AsyncResult | undefined {
   if (result === undefined || result === null) return undefined;
-  if (isObservable(result)) return result;
+  if (isObservable(result)) return { source: result, settlesAtValue: false };
   if (typeof result !== 'object' && typeof result !== 'function') return undefined;
   if (typeof (result as Record<string | symbol, unknown>)[observable] === 'function') {
-    return from(result as Parameters<typeof from>[0]);
+    return { source: from(result as Parameters<typeof from>[0]), settlesAtValue: false };
   }
-  if (isThenable(result)) {
+  if (typeof (result as PromiseLike<unknown>).then === 'function') {
     // Promise.resolve adopts any thenable, so a hand-rolled one behaves like a promise.
-    return from(Promise.resolve(result as PromiseLike<unknown>));
+    return { source: from(Promise.resolve(result as PromiseLike<unknown>)), settlesAtValue: true };
   }
   return undefined;
 }

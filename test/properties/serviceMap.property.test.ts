@@ -440,27 +440,9 @@ class MapHarness {
 
   // -- checks
 
-  /**
-   * The one documented case where an update may skip States (docs/decisions.md): a record of
-   * a Lifecycle that is not a Service, deleted from inside its own notification and still
-   * leaving, whose id is created again before its last States came through. It is removed
-   * for good at once: this jump, then its remove, then the add of the new record.
-   */
-  leftEarly(l: Listener, index: number, id: string, newValue: StateRecord): boolean {
-    const [remove, add] = [l.pending[index + 1], l.pending[index + 2]];
-    return (
-      !(newValue.service instanceof Service) &&
-      remove?.changeType === 'remove' &&
-      remove.oldValue?.id === id &&
-      add?.changeType === 'add' &&
-      add.newValue?.id === id &&
-      add.newValue.service !== newValue.service
-    );
-  }
-
   /** Replays a listener's events in order, strictly. */
   drain(l: Listener): void {
-    for (const [index, change] of l.pending.entries()) {
+    for (const change of l.pending) {
       const id = (change.newValue ?? change.oldValue)?.id;
       if (id === undefined) fail(`a ${change.changeType} change without a record`);
       const current = l.replay.get(id);
@@ -481,7 +463,7 @@ class MapHarness {
           const made = this.madeFor(newValue.service);
           const from = made.index.get(oldValue.state);
           const to = made.index.get(newValue.state);
-          if (from === undefined || to === undefined || to <= from || (to !== from + 1 && !this.leftEarly(l, index, id, newValue))) {
+          if (from === undefined || to !== from + 1) {
             fail(`${where}: went from State #${from} to #${to} of the service (missed or repeated States)`);
           }
           l.replay.set(id, newValue);
