@@ -10,6 +10,8 @@ import { stateChanged, unwatchState, watchState, type StateWatcher } from './int
 import { Service, type Lifecycle } from './Service.js';
 import type { RawConfig, State } from './State.js';
 import { statusOf } from './statusOf.js';
+import type { Change, ChangeType, ServiceRecord, StateChange, StateRecord } from './records.js';
+import type { ServiceMapSummary, ServiceStates } from './ServiceStates.js';
 
 /**
  * Makes the service for a new record of a {@link ServiceMap}.
@@ -31,124 +33,6 @@ import { statusOf } from './statusOf.js';
  * @category ServiceMap
  */
 export type CreateFunc = (id: string, kind: string) => Lifecycle;
-
-/**
- * A service held by a {@link ServiceMap}. Frozen.
- * @example
- * ```ts
- * import { Service, ServiceMap, type ServiceRecord } from 'rx-lifecycle';
- *
- * const map = new ServiceMap(() => new Service(() => {}));
- * map.create('a', 'worker');
- * const record: ServiceRecord = map.get('a')!;
- * console.log(record.id, record.kind, record.service instanceof Service, Object.isFrozen(record));
- * // a worker true true
- * ```
- * @category ServiceMap
- */
-export interface ServiceRecord {
-  /** The record's key in the map. */
-  readonly id: string;
-  /** The kind the service was created as (for {@link ServiceMap.of}, its constructor name). */
-  readonly kind: string;
-  /** The service itself. */
-  readonly service: Lifecycle;
-}
-
-/**
- * A {@link ServiceRecord} with the service's State at one moment. Read-only: treat it as
- * immutable (it is not frozen at run time, for speed).
- * @example
- * ```ts
- * import { Service, ServiceMap, statusOf, type StateRecord } from 'rx-lifecycle';
- *
- * const map = new ServiceMap(() => new Service(() => {}));
- * map.create('a', 'worker', { active: true });
- * map.create('b', 'worker');
- * const line = (r: StateRecord) => `${r.id}: ${statusOf(r.state)}`;
- * console.log(map.states().map(line)); // [ 'a: running', 'b: stopped' ]
- * ```
- * @category ServiceMap
- */
-export interface StateRecord extends ServiceRecord {
-  /** The service's State at that moment. */
-  readonly state: State;
-}
-
-/**
- * What happened to a record: added, its service's State changed, or removed.
- * @example
- * ```ts
- * import { Service, ServiceMap, type ChangeType } from 'rx-lifecycle';
- *
- * const map = new ServiceMap(() => new Service(() => {}));
- * const seen: ChangeType[] = [];
- * map.getAndListenState()[1].subscribe((c) => seen.push(c.changeType));
- * map.create('a', 'worker', { active: true });
- * map.delete('a');
- * console.log(seen); // [ 'add', 'update', 'remove' ]
- * ```
- * @category ServiceMap
- */
-export type ChangeType = 'add' | 'update' | 'remove';
-
-/**
- * A record added to or removed from a {@link ServiceMap}, as {@link ServiceMap.listen}
- * publishes it. Read-only (not frozen at run time, for speed).
- * @example
- * ```ts
- * import { Service, ServiceMap, type Change } from 'rx-lifecycle';
- *
- * const map = new ServiceMap(() => new Service(() => {}), undefined, { now: () => 1000 });
- * map.listen().subscribe((c: Change) => console.log(c.changeTime, c.changeType, (c.newValue ?? c.oldValue)?.id));
- * map.create('a', 'worker');
- * // 1000 add a
- * map.delete('a');
- * // 1000 remove a
- * ```
- * @category ServiceMap
- */
-export interface Change {
-  /** When it happened, on the map's clock. */
-  readonly changeTime: number;
-  /** `add` or `remove` (never `update`: those come with States, see {@link StateChange}). */
-  readonly changeType: ChangeType;
-  /** The removed record. */
-  readonly oldValue?: ServiceRecord | undefined;
-  /** The added record. */
-  readonly newValue?: ServiceRecord | undefined;
-}
-
-/**
- * A change of a {@link ServiceMap} with States, as {@link ServiceMap.getAndListenState}
- * publishes it: `add` has `newValue`, `update` both, `remove` the last `oldValue`.
- * Read-only (not frozen at run time, for speed).
- * @example
- * ```ts
- * import { Service, ServiceMap, type StateChange } from 'rx-lifecycle';
- *
- * const map = new ServiceMap(() => new Service(() => {}), undefined, { now: () => 1000 });
- * map.create('a', 'worker');
- * const show = (c: StateChange) => [c.changeTime, c.changeType, c.oldValue?.state.active, c.newValue?.state.active];
- * map.getAndListenState()[1].subscribe((c) => console.log(show(c).join(' ')));
- * map.get('a')!.service.start();
- * // 1000 update false true
- * map.delete('a');
- * // 1000 update true false
- * // 1000 remove false
- * ```
- * @category ServiceMap
- */
-export interface StateChange {
-  /** When it happened, on the map's clock. */
-  readonly changeTime: number;
-  /** What happened to the record. */
-  readonly changeType: ChangeType;
-  /** Before: the last record of an `update` or `remove`; `undefined` for `add`. */
-  readonly oldValue?: StateRecord | undefined;
-  /** After: the record of an `add` or `update`; `undefined` for `remove`. */
-  readonly newValue?: StateRecord | undefined;
-}
 
 /**
  * Options of a {@link ServiceMap}.
@@ -202,35 +86,6 @@ export interface CreateState {
    * @defaultValue none
    */
   readonly config?: RawConfig | undefined;
-}
-
-/**
- * Counts over a {@link ServiceMap}, as {@link ServiceMap.summary$} publishes them. Frozen.
- * @example
- * ```ts
- * import { Service, ServiceMap, type ServiceMapSummary } from 'rx-lifecycle';
- *
- * const map = new ServiceMap(() => new Service(() => {}));
- * map.create('a', 'web', { active: true });
- * map.create('b', 'db');
- * map.summary$.subscribe((s: ServiceMapSummary) => console.log(s));
- * // { total: 2, active: 1, loading: 0, retrying: 0, failed: 0, byKind: { web: 1, db: 1 } }
- * ```
- * @category ServiceMap
- */
-export interface ServiceMapSummary {
-  /** Records in the map. */
-  readonly total: number;
-  /** Services that are active. */
-  readonly active: number;
-  /** Services that are loading (retry waits included). */
-  readonly loading: number;
-  /** Services waiting for a retry ({@link statusOf} `retrying`). */
-  readonly retrying: number;
-  /** Services that gave up ({@link statusOf} `failed`). */
-  readonly failed: number;
-  /** Records per kind. */
-  readonly byKind: Readonly<Record<string, number>>;
 }
 
 /** The key of {@link ServiceMap}'s State change stream without a snapshot. @internal */
@@ -421,7 +276,7 @@ function hasContent(config: RawConfig | undefined): config is RawConfig {
  * @see {@link statusOf} for a status per service.
  * @category ServiceMap
  */
-export class ServiceMap {
+export class ServiceMap implements ServiceStates<StateRecord> {
   readonly #create: CreateFunc;
   readonly #idFunc: IdFunc;
   readonly #now: () => number;
@@ -835,6 +690,27 @@ export class ServiceMap {
       subscriber.next(counts.snapshot());
       return subscription;
     }));
+  }
+
+  /**
+   * The State of the record `id`: at once (`undefined` while there is none), then each change;
+   * it follows the id across delete and re-create.
+   * @param id - the record's id.
+   */
+  stateOf$(id: string): Observable<State | undefined> {
+    return new Observable<State | undefined>((subscriber) => {
+      let last: State | undefined;
+      const emit = (state: State | undefined) => {
+        if (state !== last) subscriber.next((last = state));
+      };
+      const [records, changes] = this.getAndListenState();
+      const subscription = changes.subscribe((change) => {
+        const record = change.changeType === 'remove' ? undefined : change.newValue;
+        if ((change.newValue ?? change.oldValue)!.id === id) emit(record?.state);
+      });
+      subscriber.next((last = records.find((r) => r.id === id)?.state));
+      return subscription;
+    });
   }
 
   /**

@@ -26,17 +26,9 @@ export {
 
 // ServiceMap
 export { ServiceMap } from './ServiceMap.js';
-export type {
-  Change,
-  ChangeType,
-  CreateFunc,
-  CreateState,
-  ServiceMapOptions,
-  ServiceMapSummary,
-  ServiceRecord,
-  StateChange,
-  StateRecord,
-} from './ServiceMap.js';
+export type { CreateFunc, CreateState, ServiceMapOptions } from './ServiceMap.js';
+export type { Change, ChangeType, ServiceRecord, StateChange, StateRecord, StateRecordBase } from './records.js';
+export type { ServiceMapSummary, ServiceStates } from './ServiceStates.js';
 export { idIsKind, idIsRequired, idIsUUID } from './idFuncs.js';
 export type { IdFunc } from './idFuncs.js';
 

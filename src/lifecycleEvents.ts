@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import type { Lifecycle } from './Service.js';
-import { ServiceMap, isLifecycle, stateChangeStream, type StateChange } from './ServiceMap.js';
+import { ServiceMap, isLifecycle, stateChangeStream } from './ServiceMap.js';
+import type { StateChange } from './records.js';
 import { show } from './internal/validate.js';
 import type { State } from './State.js';
 
