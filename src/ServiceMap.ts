@@ -1,240 +1,24 @@
-import { Map as ImmutableMap } from 'immutable';
-import { freeze } from 'immer';
-import { Observable, Subject, asyncScheduler, type Subscription } from 'rxjs';
+import { Observable, asyncScheduler } from 'rxjs';
 import { AlreadyExistsError, AlreadyStoppedError, ImmutableError, NotFoundError } from './errors.js';
 import { idIsUUID, type IdFunc } from './idFuncs.js';
-import { PublishQueue } from './internal/publishQueue.js';
+import { assertLifecycle, Entry, type Changed, type Leaving } from './internal/mapEntry.js';
+import { Outbox } from './internal/outbox.js';
 import { reportUnhandledError } from './internal/reportError.js';
 import { optionalFunction, optionalObject, requiredFunction, show } from './internal/validate.js';
-import { stateChanged, unwatchState, watchState, type StateWatcher } from './internal/watch.js';
-import { Service, type Lifecycle } from './Service.js';
-import type { RawConfig, State } from './State.js';
-import { statusOf } from './statusOf.js';
+import type { CreateFunc, CreateState, ServiceMapOptions } from './ServiceMapOptions.js';
+import type { Lifecycle, RawConfigOf } from './Lifecycle.js';
 import type { Change, ChangeType, ServiceRecord, StateChange, StateRecord } from './records.js';
 import type { ServiceMapSummary, ServiceStates } from './ServiceStates.js';
+import { sameState, type State } from './State.js';
+import { StateOfId } from './views/stateOfId.js';
+import { statesSnapshots } from './views/statesSnapshots.js';
+import { summaryCounts } from './views/summaryCounts.js';
 
-/**
- * Makes the service for a new record of a {@link ServiceMap}.
- * @throws for a kind it does not know; {@link ServiceMap.create} then throws the same error.
- * @example
- * ```ts
- * import { Service, ServiceMap, type CreateFunc } from 'rx-lifecycle';
- *
- * const create: CreateFunc = (id, kind) => {
- *   if (kind !== 'echo') throw new Error(`unknown kind ${kind}`);
- *   return new Service((config: { text: string }) => console.log(id, 'says', config.text));
- * };
- * const map = new ServiceMap(create);
- * map.create('e1', 'echo', { active: true, config: '{"text":"hi"}' });
- * // e1 says hi
- * try { map.create('x1', 'nope'); } catch (err) { console.log((err as Error).message); }
- * // unknown kind nope
- * ```
- * @category ServiceMap
- */
-export type CreateFunc = (id: string, kind: string) => Lifecycle;
 
-/**
- * Options of a {@link ServiceMap}.
- * @example
- * ```ts
- * import { Service, ServiceMap, type ServiceMapOptions } from 'rx-lifecycle';
- *
- * let clock = 1000;
- * const options: ServiceMapOptions = { now: () => clock++ };
- * const map = new ServiceMap(() => new Service(() => {}), undefined, options);
- * map.listen().subscribe((c) => console.log(c.changeType, c.changeTime));
- * map.create('a', 'worker');
- * // add 1000
- * map.delete('a');
- * // remove 1001
- * ```
- * @category ServiceMap
- */
-export interface ServiceMapOptions {
-  /**
-   * Clock for `changeTime`, in epoch milliseconds. Without it, adds and removes are timed by
-   * the wall clock and State updates by the changed service's own clock (the time of the
-   * change itself, at no extra cost); with it, every change is timed by it.
-   * @defaultValue `asyncScheduler.now()` (the wall clock)
-   */
-  readonly now?: (() => number) | undefined;
-}
-
-/**
- * What a new record's service should be brought to by {@link ServiceMap.create}.
- * @example
- * ```ts
- * import { Service, ServiceMap, type CreateState } from 'rx-lifecycle';
- *
- * const map = new ServiceMap(() => new Service((config: { n: number }) => console.log('apply', config.n)));
- * const state: CreateState = { active: true, config: '{"n":1}' };
- * const created = map.create('a', 'worker', state);
- * // apply 1
- * console.log(created.state.active, created.state.loading); // true false
- * ```
- * @category ServiceMap
- */
-export interface CreateState {
-  /**
-   * Start the service.
-   * @defaultValue false
-   */
-  readonly active?: boolean | undefined;
-  /**
-   * Configure the service with this (after starting it); empty means no config.
-   * @defaultValue none
-   */
-  readonly config?: RawConfig | undefined;
-}
-
-/** The key of {@link ServiceMap}'s State change stream without a snapshot. @internal */
-export const stateChangeStream: unique symbol = Symbol('rx-lifecycle.ServiceMap.stateChangeStream');
-
-/** Reaches {@link ServiceMap}'s handling of a tracked service's new State from its entry. */
-const stateChangedKey: unique symbol = Symbol('rx-lifecycle.ServiceMap.stateChanged');
-
-/** Keys of the entry's internals: symbols, so that the records users hold do not offer them. */
-const latest: unique symbol = Symbol('rx-lifecycle.Entry.latest');
-const track: unique symbol = Symbol('rx-lifecycle.Entry.track');
-const untrack: unique symbol = Symbol('rx-lifecycle.Entry.untrack');
-const forget: unique symbol = Symbol('rx-lifecycle.Entry.forget');
-const advance: unique symbol = Symbol('rx-lifecycle.Entry.advance');
-const finishWhenSeen: unique symbol = Symbol('rx-lifecycle.Entry.finishWhenSeen');
-const finishNow: unique symbol = Symbol('rx-lifecycle.Entry.finishNow');
-
-/**
- * A record of the map, and, while the map's States are listened to, the hook that follows its
- * service: lighter than a subscription, and the same object for every listener. It is the
- * {@link ServiceRecord} users see (frozen; its own keys are `id`, `kind` and `service`; its
- * internals sit behind private fields and symbol keys), so a record costs one object.
- */
-class Entry implements ServiceRecord, StateWatcher {
-  readonly id: string;
-  readonly kind: string;
-  readonly service: Lifecycle;
-  readonly #map: ServiceMap;
-  /** The last State seen, while tracked. */
-  #latest: StateRecord | undefined = undefined;
-  /** For a Lifecycle that is not a Service: the subscription standing in for the hook. */
-  #subscription: Subscription | undefined = undefined;
-  /** A deleted record's last State, still to come through the subscription, and what then. */
-  #finishAt: State | undefined = undefined;
-  #finish: (() => void) | undefined = undefined;
-
-  constructor(id: string, kind: string, service: Lifecycle, map: ServiceMap) {
-    this.id = id;
-    this.kind = kind;
-    this.service = service;
-    this.#map = map;
-    Object.freeze(this);
-  }
-
-  /** The last State seen, while tracked. */
-  get [latest](): StateRecord | undefined {
-    return this.#latest;
-  }
-
-  /** Records `next` as the last State seen, and returns its record. */
-  [advance](next: State): StateRecord {
-    return (this.#latest = stateRecord(this, next));
-  }
-
-  [stateChanged](next: State, time?: number): void {
-    this.#map[stateChangedKey](this, next, time);
-    if (next === this.#finishAt) {
-      const finish = this.#finish!;
-      this.#finishAt = this.#finish = undefined;
-      finish();
-    }
-  }
-
-  /** Ends the wait of `finishWhenSeen` at once, if there is one. */
-  [finishNow](): void {
-    const finish = this.#finish;
-    this.#finishAt = this.#finish = undefined;
-    finish?.();
-  }
-
-  /**
-   * For a deleted record followed through a subscription whose service has States it has not
-   * delivered yet (the delete came from inside its own notification): keeps following until
-   * `last` comes through, then calls `finish`. Tells whether it waits.
-   */
-  [finishWhenSeen](last: State, finish: () => void): boolean {
-    if (this.#subscription === undefined || this.#latest === undefined || this.#latest.state === last) return false;
-    this.#finishAt = last;
-    this.#finish = finish;
-    return true;
-  }
-
-  /** Starts following the service: through its hook when it has one, else by subscribing. */
-  [track](): void {
-    const watchable = this.service as Partial<Watchable>;
-    const current = typeof watchable[watchState] === 'function' ? watchable[watchState](this) : undefined;
-    if (current !== undefined) {
-      this[advance](current);
-      return;
-    }
-    const [state, changes] = this.service.stateAndChanges();
-    this[advance](state);
-    this.#subscription = changes.subscribe((next) => this[stateChanged](next));
-  }
-
-  /**
-   * Stops following the service; the last State seen stays until `forget`.
-   * @returns the States it had committed that this entry has not seen yet, oldest first.
-   */
-  [untrack](): State[] {
-    if (this.#subscription === undefined) return (this.service as unknown as Watchable)[unwatchState](this);
-    this.#subscription.unsubscribe();
-    this.#subscription = undefined;
-    const current = this.service.state;
-    return current === this.#latest?.state ? [] : [current];
-  }
-
-  [forget](): void {
-    this.#latest = undefined;
-  }
-}
-
-/** The part of a Service the map uses to follow it without subscribing. */
-interface Watchable {
-  [watchState](watcher: StateWatcher): State | undefined;
-  [unwatchState](watcher: StateWatcher): State[];
-}
-
-const LIFECYCLE_METHODS = ['start', 'configure', 'stop', 'stateChanges', 'stateAndChanges'] as const;
-
-/** @internal */
-export function isLifecycle(value: unknown): value is Lifecycle {
-  if (value instanceof Service) return true;
-  if (value === null || typeof value !== 'object') return false;
-  for (const method of LIFECYCLE_METHODS) {
-    if (typeof (value as Record<string, unknown>)[method] !== 'function') return false;
-  }
-  return typeof (value as Lifecycle).state === 'object';
-}
-
-function assertLifecycle(value: unknown, what: string): asserts value is Lifecycle {
-  if (!isLifecycle(value)) {
-    throw new TypeError(
-      `${what} must be a Lifecycle (start, configure, stop, state, state$, stateChanges, stateAndChanges), got ${show(value)}`,
-    );
-  }
-}
-
-/**
- * A record with a State. Like the change objects, it is not frozen at run time (one is made
- * per delivered change, and freezing costs more than the rest of the delivery): its type is
- * read-only, and nothing in the library changes it.
- */
-function stateRecord(record: ServiceRecord, state: State): StateRecord {
-  return { id: record.id, kind: record.kind, service: record.service, state };
-}
-
-function hasContent(config: RawConfig | undefined): config is RawConfig {
-  return config !== undefined && (typeof config === 'string' ? config.length > 0 : config.byteLength > 0);
+function hasContent(config: unknown): boolean {
+  if (config === undefined || config === null) return false;
+  if (typeof config === 'string') return config.length > 0;
+  return !(config instanceof Uint8Array) || config.byteLength > 0;
 }
 
 /**
@@ -274,35 +58,32 @@ function hasContent(config: RawConfig | undefined): config is RawConfig {
  * // remove false
  * ```
  * @see {@link statusOf} for a status per service.
+ * @typeParam S - the services the factory makes: `get`, `values`, records and changes carry it.
  * @category ServiceMap
  */
-export class ServiceMap implements ServiceStates<StateRecord> {
-  readonly #create: CreateFunc;
+export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements ServiceStates<StateRecord<S>> {
+  readonly #create: CreateFunc<Lifecycle<any>>;
   readonly #idFunc: IdFunc;
   readonly #now: () => number;
   /** `options.now` was given: it times updates too, instead of the services' own clocks. */
   readonly #ownClock: boolean;
   #immutable = false;
 
-  readonly #entries = new Map<string, Entry>();
-  /**
-   * Deleted records whose States are still coming in (a Lifecycle other than Service, deleted
-   * from inside its own notification): until their `remove` is published, State snapshots
-   * still show them, so that a listener joining meanwhile can place their updates.
-   */
-  readonly #leaving = new Map<string, Entry>();
-  /** Listeners of States: while above 0, every entry is tracked. */
-  #tracking = 0;
-  /** Nesting of create/delete: deliveries wait until it drops to 0. */
-  #depth = 0;
-
-  #records$: Subject<Change> | undefined;
-  #stateBus: Subject<StateChange> | undefined;
-  readonly #recordsOut = new PublishQueue<Change>((change) => this.#records$?.next(change));
-  readonly #statesOut = new PublishQueue<StateChange>((change) => this.#stateBus?.next(change));
-  #listen$: Observable<Change> | undefined;
-  #stateChanges$: Observable<StateChange> | undefined;
-  #states$: Observable<ReadonlyMap<string, StateRecord>> | undefined;
+  readonly #entries = new Map<string, Entry<S>>();
+  /** Records being deleted: in `#entries` (so a failed stop leaves the order as it was) but gone for readers. */
+  readonly #leaving = new Map<string, Leaving>();
+  /** Adds and removes, for `listen()`. */
+  readonly #records = new Outbox<Change<S>>();
+  /** Every change with States, for `getAndListenState()` and the views on it. */
+  readonly #changes = new Outbox<StateChange<StateRecord<S>>>();
+  // Typed loosely on purpose: a function field taking S would make ServiceMap<S> invariant in S.
+  readonly #onState: Changed = (entry, previous, next) => {
+    const time = this.#ownClock ? this.#now() : this.#serviceTime(next);
+    this.#publish('update', previous, entry.advance(next), time);
+    this.#changes.flush();
+  };
+  #stateOf: StateOfId<StateRecord<S>> | undefined;
+  #states$: Observable<ReadonlyMap<string, StateRecord<S>>> | undefined;
   #summary$: Observable<ServiceMapSummary> | undefined;
 
   /**
@@ -311,7 +92,7 @@ export class ServiceMap implements ServiceStates<StateRecord> {
    * @param options - the clock for change times.
    * @throws TypeError for a non-function `create` or `idFunc`, or a bad option.
    */
-  constructor(create: CreateFunc, idFunc: IdFunc = idIsUUID, options: ServiceMapOptions = {}) {
+  constructor(create: CreateFunc<S>, idFunc: IdFunc = idIsUUID, options: ServiceMapOptions = {}) {
     requiredFunction('create', create);
     requiredFunction('idFunc', idFunc);
     optionalObject('options', options);
@@ -336,15 +117,15 @@ export class ServiceMap implements ServiceStates<StateRecord> {
    * console.log(map.get('0')?.kind); // Service
    * ```
    */
-  static of(known: readonly Lifecycle[]): ServiceMap {
+  static of<S extends Lifecycle<any>>(known: readonly S[]): ServiceMap<S> {
     if (!Array.isArray(known)) throw new TypeError(`known must be an array of Lifecycle, got ${show(known)}`);
-    const map = new ServiceMap(() => {
+    const map = new ServiceMap<S>(() => {
       throw new ImmutableError();
     });
     known.forEach((service, i) => {
       assertLifecycle(service, `known[${i}]`);
       const id = String(i);
-      map.#entries.set(id, new Entry(id, service.constructor.name, service, map));
+      map.#entries.set(id, new Entry(id, service.constructor.name, service as S, map.#onState));
     });
     map.#immutable = true;
     return map;
@@ -371,12 +152,12 @@ export class ServiceMap implements ServiceStates<StateRecord> {
   create(
     id: string | undefined,
     kind: string,
-    state?: CreateState,
+    state?: CreateState<RawConfigOf<S>>,
   ): {
     /** The new record's id, given or minted. */
     id: string;
     /** The service's State once started and configured as asked. */
-    state: State;
+    state: State<RawConfigOf<S>>;
   } {
     if (this.#immutable) throw new ImmutableError();
     if (typeof kind !== 'string' || kind === '') throw new TypeError(`kind must be a non-empty string, got ${show(kind)}`);
@@ -385,58 +166,29 @@ export class ServiceMap implements ServiceStates<StateRecord> {
     if (state?.active !== undefined && typeof state.active !== 'boolean') {
       throw new TypeError(`state.active must be a boolean, got ${show(state.active)}`);
     }
-    if (state?.config !== undefined && typeof state.config !== 'string' && !(state.config instanceof Uint8Array)) {
-      throw new TypeError(`state.config must be a string or a Uint8Array, got ${show(state.config)}`);
-    }
     const newId = id ? id : this.#mintId(kind);
-    if (this.#entries.has(newId)) throw new AlreadyExistsError(`already exists: ${newId}`);
-
-    let result: { id: string; state: State };
-    this.#depth++;
+    if (this.#has(newId)) throw new AlreadyExistsError(`already exists: ${newId}`);
+    this.#open();
     try {
-      const service = this.#create(newId, kind);
+      const service = this.#create(newId, kind) as S;
       assertLifecycle(service, 'the service returned by create');
-      let started = false;
-      try {
-        if (state?.active) {
-          service.start();
-          started = true;
-        }
-        if (hasContent(state?.config)) service.configure(state.config);
-        // The factory or a start/configure callback may have added this id meanwhile.
-        if (this.#entries.has(newId)) {
-          throw new AlreadyExistsError(`already exists: ${newId}`);
-        }
-      } catch (err) {
-        if (started && service.state.active) {
-          try {
-            service.stop();
-          } catch (stopError) {
-            reportUnhandledError(stopError); // the create's own error is the one to throw
-          }
-        }
-        throw err;
+      this.#bringUp(service, state);
+      // The factory or a start/configure callback may have added this id meanwhile.
+      if (this.#has(newId)) {
+        this.#undo(service);
+        throw new AlreadyExistsError(`already exists: ${newId}`);
       }
-      const entry = new Entry(newId, kind, service, this);
-      // A deleted record of this id still leaving is removed for good first (its States not
-      // yet delivered are skipped), so that no listener sees the id twice.
-      this.#leaving.get(newId)?.[finishNow]();
+      const entry = new Entry(newId, kind, service, this.#onState);
+      const leaving = this.#leaving.get(newId);
+      if (leaving) this.#entries.delete(newId); // the record it replaces is on its way out
       this.#entries.set(newId, entry);
-      if (this.#tracking > 0 || this.#records$?.observed) {
-        const time = this.#now();
-        if (this.#tracking > 0) {
-          entry[track]();
-          this.#publishState('add', undefined, entry[latest], time);
-        }
-        this.#publishRecord('add', undefined, entry, time);
-      }
-      result = { id: newId, state: service.state };
+      const add = () => this.#added(entry);
+      if (leaving) leaving.after.push(add);
+      else add();
+      return { id: newId, state: service.state };
     } finally {
-      this.#depth--;
-      // Also when this create failed: a nested create that succeeded was published.
-      this.#flush();
+      this.#close(); // also when this create failed: a nested create that succeeded was published
     }
-    return result;
   }
 
   /**
@@ -447,51 +199,31 @@ export class ServiceMap implements ServiceStates<StateRecord> {
    * @param id - the record to remove.
    * @returns the service's State after the stop.
    * @throws {@link NotFoundError} for an unknown id; {@link ImmutableError} on a map made by
-   * {@link ServiceMap.of}; any other error of `stop()`, with the record put back.
+   * {@link ServiceMap.of}; any other error of `stop()`, with the record left where it was.
    */
-  delete(id: string): State {
+  delete(id: string): State<RawConfigOf<S>> {
     if (this.#immutable) throw new ImmutableError();
-    const entry = this.#entries.get(id);
+    const entry = this.#get(id);
     if (entry === undefined) throw new NotFoundError(`not found: ${String(id)}`);
-    const service = entry.service;
-    let result: State;
-    this.#depth++;
+    const leaving: Leaving = { entry, after: [] };
+    this.#leaving.set(id, leaving);
+    this.#open();
     try {
-      this.#entries.delete(id);
       try {
-        service.stop(); // still followed: its update comes before the remove
+        entry.service.stop(); // still followed: its update comes before the remove
       } catch (err) {
-        if (!(err instanceof AlreadyStoppedError)) {
-          if (!this.#entries.has(id)) this.#entries.set(id, entry); // it would not stop: undo
-          throw err;
-        }
+        if (!(err instanceof AlreadyStoppedError)) throw err; // the record stays where it was
       }
-      result = service.state;
-      const time = this.#now();
-      if (entry[latest] !== undefined) {
-        // States the service committed but has not delivered yet (it may be in the middle of
-        // a delivery) still reach the listeners, in order, before the remove. A Service hands
-        // them over at once; another Lifecycle is followed until it has delivered them.
-        const finish = (at: number, unseenToo: boolean) => {
-          if (this.#leaving.get(id) === entry) this.#leaving.delete(id);
-          const unseen = entry[untrack]();
-          if (unseenToo) for (const next of unseen) this[stateChangedKey](entry, next, undefined);
-          const last = entry[latest];
-          entry[forget]();
-          this.#publishState('remove', last, undefined, at);
-          this.#flush();
-        };
-        // A record followed until its stopped State came through ends there: what its
-        // service does after the delete (a listener may restart it) is no record's State.
-        if (entry[finishWhenSeen](result, () => finish(this.#now(), false))) this.#leaving.set(id, entry);
-        else finish(time, true);
-      }
-      this.#publishRecord('remove', entry, undefined, time);
+      this.#leaving.delete(id);
+      if (this.#entries.get(id) === entry) this.#entries.delete(id);
+      const result = entry.service.state;
+      this.#removed(entry, result);
+      for (const publish of leaving.after) publish();
+      return result;
     } finally {
-      this.#depth--;
-      this.#flush(); // also when stop() threw: what was published before still goes out
+      if (this.#leaving.get(id) === leaving) this.#leaving.delete(id);
+      this.#close();
     }
-    return result;
   }
 
   /**
@@ -506,8 +238,8 @@ export class ServiceMap implements ServiceStates<StateRecord> {
    * console.log(map.get('a')?.kind, map.get('b')); // worker undefined
    * ```
    */
-  get(id: string): ServiceRecord | undefined {
-    return this.#entries.get(id);
+  get(id: string): ServiceRecord<S> | undefined {
+    return this.#get(id);
   }
 
   /**
@@ -522,15 +254,14 @@ export class ServiceMap implements ServiceStates<StateRecord> {
    * console.log(map.values().map((r) => `${r.id}:${r.kind}`)); // [ 'b:web', 'a:db' ]
    * ```
    */
-  values(): ServiceRecord[] {
-    const out: ServiceRecord[] = [];
-    for (const entry of this.#entries.values()) out.push(entry);
+  values(): ServiceRecord<S>[] {
+    const out: ServiceRecord<S>[] = [];
+    for (const entry of this.#present()) out.push(entry);
     return out;
   }
 
   /**
-   * Every record with its service's current State, in the order they were added (and a
-   * record still leaving: see docs/decisions.md).
+   * Every record with its service's current State, in the order they were added.
    * @example
    * ```ts
    * import { Service, ServiceMap } from 'rx-lifecycle';
@@ -541,9 +272,9 @@ export class ServiceMap implements ServiceStates<StateRecord> {
    * console.log(map.states().map((r) => [r.id, r.state.active])); // [ [ 'a', true ], [ 'b', false ] ]
    * ```
    */
-  states(): StateRecord[] {
-    const out: StateRecord[] = [];
-    for (const entry of this.#snapshotEntries()) out.push(this.#current(entry));
+  states(): StateRecord<S>[] {
+    const out: StateRecord<S>[] = [];
+    for (const entry of this.#present()) out.push(this.#current(entry));
     return out;
   }
 
@@ -562,10 +293,8 @@ export class ServiceMap implements ServiceStates<StateRecord> {
    * // remove a
    * ```
    */
-  listen(): Observable<Change> {
-    return (this.#listen$ ??= new Observable<Change>((subscriber) =>
-      this.#recordsOut.join((this.#records$ ??= new Subject<Change>()), subscriber),
-    ));
+  listen(): Observable<Change<S>> {
+    return new Observable<Change<S>>((subscriber) => this.#records.join(subscriber));
   }
 
   /**
@@ -584,7 +313,7 @@ export class ServiceMap implements ServiceStates<StateRecord> {
    * // add b
    * ```
    */
-  getAndListen(): [ServiceRecord[], Observable<Change>] {
+  getAndListen(): [ServiceRecord<S>[], Observable<Change<S>>] {
     return [this.values(), this.listen()];
   }
 
@@ -612,30 +341,50 @@ export class ServiceMap implements ServiceStates<StateRecord> {
    * subscription.unsubscribe(); // releases the hook on each service
    * ```
    */
-  getAndListenState(): [StateRecord[], Observable<StateChange>] {
+  getAndListenState(): [StateRecord<S>[], Observable<StateChange<StateRecord<S>>>] {
     return [this.states(), this.#stateChanges()];
   }
 
   /**
-   * The stream of {@link ServiceMap.getAndListenState} without its snapshot, for
-   * `lifecycleEvents`, which has no use for one.
-   * @internal
+   * The State of the record `id`: at once (`undefined` while there is no such record), then
+   * each change; it follows the id across delete and re-create. One shared listener hands each
+   * change to the subscribers of its id only.
+   * @param id - the record's id.
+   * @example
+   * ```ts
+   * import { Service, ServiceMap, statusOf } from 'rx-lifecycle';
+   *
+   * const map = new ServiceMap(() => new Service(() => {}));
+   * map.stateOf$('a').subscribe((s) => console.log(s && statusOf(s)));
+   * // undefined
+   * map.create('a', 'worker', { active: true });
+   * // running
+   * ```
    */
-  [stateChangeStream](): Observable<StateChange> {
-    return this.#stateChanges();
+  stateOf$(id: string): Observable<State<RawConfigOf<S>> | undefined> {
+    this.#stateOf ??= new StateOfId(
+      () => this.getAndListenState(),
+      (key) => {
+        const entry = this.#get(key);
+        return entry && this.#current(entry).state;
+      },
+    );
+    return this.#stateOf.stateOf$(id);
   }
 
   /**
    * The whole map as an immutable `ReadonlyMap` from id to {@link StateRecord}: on
    * subscription, then once per change. Each emitted map shares structure with the previous
-   * one (a persistent hash map), so a change costs O(log n), not a copy.
+   * one (a persistent hash map), so a change costs O(log n), not a copy. Its iteration order
+   * is the trie's, set by the ids' hashes, not the order of insertion: the same ids always
+   * come in the same order; sort them where the order shows.
    * @example
    * ```ts
    * import { Service, ServiceMap } from 'rx-lifecycle';
    *
    * const map = new ServiceMap(() => new Service(() => {}));
    * map.create('a', 'worker');
-   * map.states$.subscribe((all) => console.log([...all.values()].map((r) => `${r.id}:${r.state.active}`)));
+   * map.states$.subscribe((all) => console.log([...all.values()].map((r) => `${r.id}:${r.state.active}`).sort()));
    * // [ 'a:false' ]
    * map.get('a')!.service.start();
    * // [ 'a:true' ]
@@ -643,23 +392,8 @@ export class ServiceMap implements ServiceStates<StateRecord> {
    * // [ 'a:true', 'b:false' ]
    * ```
    */
-  get states$(): Observable<ReadonlyMap<string, StateRecord>> {
-    return (this.#states$ ??= new Observable<ReadonlyMap<string, StateRecord>>((subscriber) => {
-      let snapshot: ImmutableMap<string, StateRecord> | undefined;
-      const subscription = this.#stateChanges().subscribe((change) => {
-        snapshot =
-          change.changeType === 'remove'
-            ? snapshot!.remove(change.oldValue!.id)
-            : snapshot!.set(change.newValue!.id, change.newValue!);
-        subscriber.next(new StatesView(snapshot));
-      });
-      // Subscribing tracked every entry; nothing is delivered before this line.
-      snapshot = ImmutableMap<string, StateRecord>().withMutations((m) => {
-        for (const entry of this.#snapshotEntries()) m.set(entry.id, entry[latest]!);
-      });
-      subscriber.next(new StatesView(snapshot));
-      return subscription;
-    }));
+  get states$(): Observable<ReadonlyMap<string, StateRecord<S>>> {
+    return (this.#states$ ??= statesSnapshots(() => this.getAndListenState()));
   }
 
   /**
@@ -681,54 +415,108 @@ export class ServiceMap implements ServiceStates<StateRecord> {
    * ```
    */
   get summary$(): Observable<ServiceMapSummary> {
-    return (this.#summary$ ??= new Observable<ServiceMapSummary>((subscriber) => {
-      const counts = new SummaryCounts();
-      const subscription = this.#stateChanges().subscribe((change) => {
-        if (counts.apply(change)) subscriber.next(counts.snapshot());
-      });
-      for (const entry of this.#snapshotEntries()) counts.add(entry[latest]!);
-      subscriber.next(counts.snapshot());
-      return subscription;
-    }));
+    return (this.#summary$ ??= summaryCounts(() => this.getAndListenState()));
   }
 
-  /**
-   * The State of the record `id`: at once (`undefined` while there is none), then each change;
-   * it follows the id across delete and re-create.
-   * @param id - the record's id.
-   */
-  stateOf$(id: string): Observable<State | undefined> {
-    return new Observable<State | undefined>((subscriber) => {
-      let last: State | undefined;
-      const emit = (state: State | undefined) => {
-        if (state !== last) subscriber.next((last = state));
+  /** The State change stream: follows every record while anyone listens. */
+  #stateChanges(): Observable<StateChange<StateRecord<S>>> {
+    return new Observable<StateChange<StateRecord<S>>>((subscriber) => {
+      if (!this.#changes.observed) for (const entry of this.#entries.values()) entry.track();
+      const leave = this.#changes.join(subscriber);
+      return () => {
+        leave();
+        if (!this.#changes.observed) for (const entry of this.#entries.values()) entry.untrack();
       };
-      const [records, changes] = this.getAndListenState();
-      const subscription = changes.subscribe((change) => {
-        const record = change.changeType === 'remove' ? undefined : change.newValue;
-        if ((change.newValue ?? change.oldValue)!.id === id) emit(record?.state);
-      });
-      subscriber.next((last = records.find((r) => r.id === id)?.state));
-      return subscription;
     });
   }
 
+  /** Starts and configures a new service as asked; undoes the start when a step throws. */
+  #bringUp(service: S, state: CreateState<RawConfigOf<S>> | undefined): void {
+    let started = false;
+    try {
+      if (state?.active) {
+        service.start();
+        started = true;
+      }
+      if (hasContent(state?.config)) service.configure(state!.config);
+    } catch (err) {
+      if (started) this.#undo(service);
+      throw err;
+    }
+  }
+
+  /** Stops a service whose create failed; the create's own error is the one to throw. */
+  #undo(service: S): void {
+    if (!service.state.active) return;
+    try {
+      service.stop();
+    } catch (stopError) {
+      reportUnhandledError(stopError);
+    }
+  }
+
+  #added(entry: Entry<S>): void {
+    const time = this.#now();
+    if (this.#changes.observed) this.#publish('add', undefined, entry.track(), time);
+    if (this.#records.observed) this.#records.push({ changeTime: time, changeType: 'add', oldValue: undefined, newValue: entry });
+  }
+
   /**
-   * A tracked service's new State, at `time` on the service's clock when it says.
-   * @internal
+   * Publishes the removal of a deleted record: first the States its stop committed that its
+   * listener has not seen yet (a stop from inside the service's own notification is still
+   * queued there), compared by content, never by identity; then the remove.
    */
-  [stateChangedKey](entry: Entry, next: State, time: number | undefined): void {
-    const previous = entry[latest];
-    if (previous === undefined || previous.state === next) return;
-    const current = entry[advance](next);
-    this.#publishState('update', previous, current, time === undefined || this.#ownClock ? this.#now() : time);
-    this.#flush();
+  #removed(entry: Entry<S>, state: State<RawConfigOf<S>>): void {
+    const time = this.#now();
+    if (entry.tracked) {
+      let last = entry.last!;
+      const unseen = entry.untrack();
+      for (const next of [...unseen, state]) {
+        if (sameState(last.state, next)) continue;
+        const record = { id: entry.id, kind: entry.kind, service: entry.service, state: next };
+        this.#publish('update', last, record, time);
+        last = record;
+      }
+      this.#publish('remove', last, undefined, time);
+    }
+    if (this.#records.observed) this.#records.push({ changeTime: time, changeType: 'remove', oldValue: entry, newValue: undefined });
+  }
+
+  #publish(
+    changeType: ChangeType,
+    oldValue: StateRecord<S> | undefined,
+    newValue: StateRecord<S> | undefined,
+    changeTime: number,
+  ): void {
+    this.#changes.push({ changeTime, changeType, oldValue, newValue });
+  }
+
+  /** The time of a service's change: when it became what it is, by its own clock. */
+  #serviceTime(state: State<unknown>): number {
+    return Math.max(
+      state.lastInactiveTime ?? -Infinity,
+      state.lastActiveTime ?? -Infinity,
+      state.lastErrorTime ?? -Infinity,
+      state.lastConfigTime ?? -Infinity,
+      state.lastLoadingStartTime ?? -Infinity,
+      state.lastLoadingEndTime ?? -Infinity,
+    );
+  }
+
+  #open(): void {
+    this.#changes.open();
+    this.#records.open();
+  }
+
+  #close(): void {
+    this.#changes.close();
+    this.#records.close();
   }
 
   #mintId(kind: string): string {
     let id: unknown;
     try {
-      id = this.#idFunc(kind, (candidate) => this.#entries.has(candidate));
+      id = this.#idFunc(kind, (candidate) => this.#has(candidate));
     } catch (err) {
       throw new Error(`bad id: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
@@ -738,156 +526,26 @@ export class ServiceMap implements ServiceStates<StateRecord> {
     return id;
   }
 
-  /** The entries State snapshots show: the records, then those still leaving. */
-  *#snapshotEntries(): Generator<Entry> {
-    yield* this.#entries.values();
-    yield* this.#leaving.values();
+  /** The record of `id`, unless it is being deleted. */
+  #get(id: string): Entry<S> | undefined {
+    const entry = this.#entries.get(id);
+    return entry !== undefined && this.#leaving.get(id)?.entry !== entry ? entry : undefined;
   }
 
-  #current(entry: Entry): StateRecord {
-    return entry[latest] ?? stateRecord(entry, entry.service.state);
+  #has(id: string): boolean {
+    return this.#get(id) !== undefined;
   }
 
-  /** The StateChange stream: tracks every entry while subscribed. */
-  #stateChanges(): Observable<StateChange> {
-    return (this.#stateChanges$ ??= new Observable<StateChange>((subscriber) => {
-      this.#retain();
-      const subscription = this.#statesOut.join((this.#stateBus ??= new Subject<StateChange>()), subscriber);
-      return () => {
-        subscription.unsubscribe();
-        this.#release();
-      };
-    }));
-  }
-
-  #retain(): void {
-    if (this.#tracking++ === 0) for (const entry of this.#entries.values()) entry[track]();
-  }
-
-  #release(): void {
-    if (--this.#tracking > 0) return;
-    for (const entry of this.#entries.values()) {
-      entry[untrack](); // nobody listens any more: unseen States go nowhere
-      entry[forget]();
+  /** The records, in order, without those being deleted. */
+  *#present(): Generator<Entry<S>> {
+    if (this.#leaving.size === 0) {
+      yield* this.#entries.values();
+      return;
     }
+    for (const entry of this.#entries.values()) if (this.#leaving.get(entry.id)?.entry !== entry) yield entry;
   }
 
-  #publishRecord(changeType: ChangeType, oldValue: ServiceRecord | undefined, newValue: ServiceRecord | undefined, changeTime: number): void {
-    if (this.#records$?.observed) this.#recordsOut.push({ changeTime, changeType, oldValue, newValue });
-  }
-
-  #publishState(changeType: ChangeType, oldValue: StateRecord | undefined, newValue: StateRecord | undefined, changeTime: number): void {
-    this.#statesOut.push({ changeTime, changeType, oldValue, newValue });
-  }
-
-  #flush(): void {
-    if (this.#depth > 0) return;
-    this.#statesOut.flush();
-    this.#recordsOut.flush();
-  }
-}
-
-/** One emitted value of {@link ServiceMap.states$}: a read-only view of a persistent map. */
-class StatesView implements ReadonlyMap<string, StateRecord> {
-  readonly #map: ImmutableMap<string, StateRecord>;
-
-  constructor(map: ImmutableMap<string, StateRecord>) {
-    this.#map = map;
-    Object.freeze(this);
-  }
-
-  get size(): number {
-    return this.#map.size;
-  }
-
-  get(id: string): StateRecord | undefined {
-    return this.#map.get(id);
-  }
-
-  has(id: string): boolean {
-    return this.#map.has(id);
-  }
-
-  forEach(callbackfn: (value: StateRecord, key: string, map: ReadonlyMap<string, StateRecord>) => void, thisArg?: unknown): void {
-    this.#map.forEach((value, key) => {
-      callbackfn.call(thisArg, value, key, this);
-    });
-  }
-
-  *keys(): MapIterator<string> {
-    yield* this.#map.keys();
-  }
-
-  *values(): MapIterator<StateRecord> {
-    yield* this.#map.values();
-  }
-
-  *entries(): MapIterator<[string, StateRecord]> {
-    yield* this.#map.entries();
-  }
-
-  [Symbol.iterator](): MapIterator<[string, StateRecord]> {
-    return this.entries();
-  }
-
-  get [Symbol.toStringTag](): string {
-    return 'StatesView';
-  }
-}
-
-/** The numbers behind {@link ServiceMap.summary$}, kept up to date one change at a time. */
-class SummaryCounts {
-  total = 0;
-  active = 0;
-  loading = 0;
-  retrying = 0;
-  failed = 0;
-  byKind: Record<string, number> = {};
-  #last: ServiceMapSummary | undefined;
-
-  add(record: StateRecord): void {
-    this.total++;
-    this.byKind = { ...this.byKind, [record.kind]: (this.byKind[record.kind] ?? 0) + 1 };
-    this.#count(record.state, 1);
-  }
-
-  remove(record: StateRecord): void {
-    this.total--;
-    const left = (this.byKind[record.kind] ?? 0) - 1;
-    const { [record.kind]: _gone, ...rest } = this.byKind;
-    this.byKind = left > 0 ? { ...rest, [record.kind]: left } : rest;
-    this.#count(record.state, -1);
-  }
-
-  /** Applies a change; tells whether any count moved. */
-  apply(change: StateChange): boolean {
-    const before = this.#last;
-    if (change.oldValue && change.newValue) {
-      this.#count(change.oldValue.state, -1);
-      this.#count(change.newValue.state, 1);
-    } else if (change.newValue) this.add(change.newValue);
-    else if (change.oldValue) this.remove(change.oldValue);
-    return (
-      before === undefined ||
-      before.total !== this.total ||
-      before.active !== this.active ||
-      before.loading !== this.loading ||
-      before.retrying !== this.retrying ||
-      before.failed !== this.failed ||
-      before.byKind !== this.byKind
-    );
-  }
-
-  snapshot(): ServiceMapSummary {
-    const { total, active, loading, retrying, failed, byKind } = this;
-    return (this.#last = freeze({ total, active, loading, retrying, failed, byKind }, true));
-  }
-
-  #count(state: State, delta: number): void {
-    if (state.active) this.active += delta;
-    if (state.loading) this.loading += delta;
-    const status = statusOf(state);
-    if (status === 'retrying') this.retrying += delta;
-    else if (status === 'failed') this.failed += delta;
+  #current(entry: Entry<S>): StateRecord<S> {
+    return entry.current();
   }
 }

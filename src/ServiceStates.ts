@@ -1,5 +1,4 @@
 import type { Observable } from 'rxjs';
-import type { State } from './State.js';
 import type { StateChange, StateRecordBase } from './records.js';
 
 /**
@@ -82,5 +81,5 @@ export interface ServiceStates<R extends StateRecordBase = StateRecordBase> {
    * each change. It keeps following the id across delete and re-create.
    * @param id - the record's id.
    */
-  stateOf$(id: string): Observable<State | undefined>;
+  stateOf$(id: string): Observable<R['state'] | undefined>;
 }

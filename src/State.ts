@@ -1,3 +1,4 @@
+import deepEqual from 'fast-deep-equal';
 /**
  * Raw configuration as handed to {@link Service.configure}: text, or bytes that the
  * default parser decodes as UTF-8.
@@ -31,6 +32,9 @@ export type RawConfig = string | Uint8Array;
  *
  * Every State object has all of the keys below, the unset ones holding `undefined`.
  *
+ * @typeParam R - the raw config: text or bytes ({@link RawConfig}) unless the service's
+ * `parse` takes another type, such as a plain object.
+ *
  * @example
  * ```ts
  * import { Service } from 'rx-lifecycle';
@@ -42,11 +46,11 @@ export type RawConfig = string | Uint8Array;
  * ```
  * @category Types
  */
-export interface State {
+export interface State<R = RawConfig> {
   /** The service is doing its job: started and not stopped or given up since. */
   readonly active: boolean;
   /** The raw config last accepted by {@link Service.configure}. */
-  readonly config?: RawConfig | undefined;
+  readonly config?: R | undefined;
   /** Active and applying config right now (a retry wait included). */
   readonly loading: boolean;
   /** The last apply failure. Kept after a successful retry, cleared by `start()`. */
@@ -73,12 +77,17 @@ export interface State {
   readonly nextAttemptTime?: number | undefined;
 }
 
+/** The last initial State made, shared by every service made in the same millisecond. */
+let lastInitial: State<never> | undefined;
+
 /**
- * The State of a service that was just made: inactive, unconfigured, never failed.
+ * The State of a service that was just made: inactive, unconfigured, never failed. Frozen and
+ * shared by the services made in the same millisecond.
  * @internal
  */
-export function initialState(now: number): State {
-  return Object.freeze({
+export function initialState<R = RawConfig>(now: number): State<R> {
+  if (lastInitial?.lastInactiveTime === now) return lastInitial;
+  return (lastInitial = Object.freeze({
     active: false,
     config: undefined,
     loading: false,
@@ -91,7 +100,7 @@ export function initialState(now: number): State {
     lastLoadingStartTime: undefined,
     lastLoadingEndTime: undefined,
     nextAttemptTime: undefined,
-  });
+  }));
 }
 
 /**
@@ -99,7 +108,7 @@ export function initialState(now: number): State {
  * identity (two errors with one message are still different failures), the rest by `===`.
  * @internal
  */
-export function sameState(a: State, b: State): boolean {
+export function sameState<R>(a: State<R>, b: State<R>): boolean {
   return (
     a === b ||
     (a.active === b.active &&
@@ -118,13 +127,39 @@ export function sameState(a: State, b: State): boolean {
 }
 
 /**
- * Two raw configs hold the same text or the same bytes. Any two `Uint8Array`s compare by
- * their bytes alone, so a Node `Buffer` (a subclass) equals a `Uint8Array` of the same bytes.
+ * Two raw configs are equal by content: text as text, bytes by their bytes alone (a Node
+ * `Buffer` equals a `Uint8Array` of the same bytes), anything else with `fast-deep-equal`.
  * @internal
  */
-export function sameConfig(a: RawConfig | undefined, b: RawConfig | undefined): boolean {
+export function sameConfig(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (!(a instanceof Uint8Array) || !(b instanceof Uint8Array) || a.length !== b.length) return false;
+  if (a instanceof Uint8Array) return b instanceof Uint8Array && sameBytes(a, b);
+  if (typeof a !== 'object' || a === null || b instanceof Uint8Array) return false;
+  return deepEqual(a, b);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Freezes an accepted raw config that is an object, deeply, so that the State holding it is
+ * deep-frozen. Text needs nothing, and bytes cannot be frozen (they are the caller's to
+ * leave alone).
+ * @internal
+ */
+export function freezeConfig<R>(config: R): R {
+  if (typeof config === 'object' && config !== null && !ArrayBuffer.isView(config)) deepFreeze(config);
+  return config;
+}
+
+/** Freezes `value` and every object under it not frozen already (immer's are, so it stops there). */
+function deepFreeze(value: object): void {
+  Object.freeze(value);
+  for (const key of Reflect.ownKeys(value)) {
+    const child = (value as Record<string | symbol, unknown>)[key];
+    if (typeof child === 'object' && child !== null && !ArrayBuffer.isView(child) && !Object.isFrozen(child)) deepFreeze(child);
+  }
 }

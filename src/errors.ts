@@ -1,4 +1,39 @@
 /**
+ * The base class of every error this library throws or records: one `instanceof
+ * LifecycleError` tells them from the caller's own errors.
+ *
+ * @remarks
+ * Each subclass has a fixed `name` (it survives minification) and a stable machine-readable
+ * `code`, which is also how the remote client maps an error back to its class.
+ * @example
+ * ```ts
+ * import { LifecycleError, Service } from 'rx-lifecycle';
+ *
+ * const service = new Service(() => {});
+ * try {
+ *   service.stop();
+ * } catch (err) {
+ *   if (err instanceof LifecycleError) console.log(err.name, err.code);
+ *   // AlreadyStoppedError ERR_ALREADY_STOPPED
+ * }
+ * ```
+ * @category Errors
+ */
+export class LifecycleError extends Error {
+  /** Stable machine-readable code, such as `ERR_ALREADY_STARTED`. */
+  readonly code: string;
+  /**
+   * @param code - the stable code of the subclass.
+   * @param message - the human-readable message.
+   * @param options - `cause`, as for `Error`.
+   */
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
  * Thrown by {@link Service.start} when the service is already active.
  *
  * @example
@@ -16,14 +51,12 @@
  * ```
  * @category Errors
  */
-export class AlreadyStartedError extends Error {
+export class AlreadyStartedError extends LifecycleError {
   /** Always `'AlreadyStartedError'` (fixed, so it survives minification). */
   override readonly name = 'AlreadyStartedError';
-  /** Stable machine-readable code. */
-  readonly code = 'ERR_ALREADY_STARTED';
   /** @param message - defaults to `already started`. */
   constructor(message = 'already started') {
-    super(message);
+    super('ERR_ALREADY_STARTED', message);
   }
 }
 
@@ -43,14 +76,12 @@ export class AlreadyStartedError extends Error {
  * ```
  * @category Errors
  */
-export class AlreadyStoppedError extends Error {
+export class AlreadyStoppedError extends LifecycleError {
   /** Always `'AlreadyStoppedError'` (fixed, so it survives minification). */
   override readonly name = 'AlreadyStoppedError';
-  /** Stable machine-readable code. */
-  readonly code = 'ERR_ALREADY_STOPPED';
   /** @param message - defaults to `already stopped`. */
   constructor(message = 'already stopped') {
-    super(message);
+    super('ERR_ALREADY_STOPPED', message);
   }
 }
 
@@ -73,14 +104,12 @@ export class AlreadyStoppedError extends Error {
  * ```
  * @category Errors
  */
-export class AlreadyLoadingError extends Error {
+export class AlreadyLoadingError extends LifecycleError {
   /** Always `'AlreadyLoadingError'` (fixed, so it survives minification). */
   override readonly name = 'AlreadyLoadingError';
-  /** Stable machine-readable code. */
-  readonly code = 'ERR_ALREADY_LOADING';
   /** @param message - defaults to `already loading`. */
   constructor(message = 'already loading') {
-    super(message);
+    super('ERR_ALREADY_LOADING', message);
   }
 }
 
@@ -100,14 +129,12 @@ export class AlreadyLoadingError extends Error {
  * ```
  * @category Errors
  */
-export class NotFoundError extends Error {
+export class NotFoundError extends LifecycleError {
   /** Always `'NotFoundError'` (fixed, so it survives minification). */
   override readonly name = 'NotFoundError';
-  /** Stable machine-readable code. */
-  readonly code = 'ERR_NOT_FOUND';
   /** @param message - defaults to `not found`. */
   constructor(message = 'not found') {
-    super(message);
+    super('ERR_NOT_FOUND', message);
   }
 }
 
@@ -128,14 +155,12 @@ export class NotFoundError extends Error {
  * ```
  * @category Errors
  */
-export class ImmutableError extends Error {
+export class ImmutableError extends LifecycleError {
   /** Always `'ImmutableError'` (fixed, so it survives minification). */
   override readonly name = 'ImmutableError';
-  /** Stable machine-readable code. */
-  readonly code = 'ERR_IMMUTABLE';
   /** @param message - defaults to `immutable`. */
   constructor(message = 'immutable') {
-    super(message);
+    super('ERR_IMMUTABLE', message);
   }
 }
 
@@ -156,14 +181,12 @@ export class ImmutableError extends Error {
  * ```
  * @category Errors
  */
-export class AlreadyExistsError extends Error {
+export class AlreadyExistsError extends LifecycleError {
   /** Always `'AlreadyExistsError'` (fixed, so it survives minification). */
   override readonly name = 'AlreadyExistsError';
-  /** Stable machine-readable code. */
-  readonly code = 'ERR_ALREADY_EXISTS';
   /** @param message - defaults to `already exists`. */
   constructor(message = 'already exists') {
-    super(message);
+    super('ERR_ALREADY_EXISTS', message);
   }
 }
 
@@ -181,11 +204,9 @@ export class AlreadyExistsError extends Error {
  * ```
  * @category Errors
  */
-export class AbortRetryError extends Error {
+export class AbortRetryError extends LifecycleError {
   /** Always `'AbortRetryError'` (fixed, so it survives minification). */
   override readonly name = 'AbortRetryError';
-  /** Stable machine-readable code. */
-  readonly code = 'ERR_ABORT_RETRY';
   /** The error that should be reported instead of retrying. */
   declare readonly cause: unknown;
   /**
@@ -193,7 +214,7 @@ export class AbortRetryError extends Error {
    * @param message - defaults to `retry aborted: ` and the cause's message.
    */
   constructor(cause: unknown, message = `retry aborted: ${describe(cause)}`) {
-    super(message, { cause });
+    super('ERR_ABORT_RETRY', message, { cause });
   }
 }
 
@@ -211,11 +232,9 @@ export class AbortRetryError extends Error {
  * ```
  * @category Errors
  */
-export class TimeoutError extends Error {
+export class TimeoutError extends LifecycleError {
   /** Always `'TimeoutError'` (fixed, so it survives minification). */
   override readonly name = 'TimeoutError';
-  /** Stable machine-readable code. */
-  readonly code = 'ERR_APPLY_TIMEOUT';
   /**
    * @param timeout - the limit, in milliseconds, that the attempt exceeded.
    * @param message - defaults to `apply timed out after <timeout> ms`.
@@ -224,7 +243,7 @@ export class TimeoutError extends Error {
     readonly timeout: number,
     message = `apply timed out after ${timeout} ms`,
   ) {
-    super(message);
+    super('ERR_APPLY_TIMEOUT', message);
   }
 }
 

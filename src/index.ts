@@ -1,13 +1,22 @@
+/**
+ * The lifecycle of background tasks as reactive RxJS state: `Service`, its operators,
+ * `ServiceMap`, and the `ServiceStates` read interface every map shares.
+ * @module rx-lifecycle
+ */
 // Data
 export type { RawConfig, State } from './State.js';
 
 // Service
 export { Service } from './Service.js';
-export type { ApplyFunc, Lifecycle, ParseFunc, ServiceOptions, WhileLoading } from './Service.js';
+export type { ApplyFunc, ParseFunc } from './ApplyFunc.js';
+export type { Lifecycle, RawConfigOf } from './Lifecycle.js';
+export type { ServiceOptions, WhileLoading } from './ServiceOptions.js';
+export { updateConfig } from './updateConfig.js';
+export type { ConfigRecipe } from './updateConfig.js';
 
 // Operators
 export { retryBackoff } from './operators/retryBackoff.js';
-export type { RetryBackoffOptions, RetryContext, RetryOptions } from './operators/retryBackoff.js';
+export type { RetryBackoffOptions, RetryContext, RetryOptions } from './RetryOptions.js';
 export { retryApply } from './operators/retryApply.js';
 export { monoApply } from './operators/monoApply.js';
 
@@ -19,6 +28,7 @@ export {
   AlreadyStartedError,
   AlreadyStoppedError,
   ImmutableError,
+  LifecycleError,
   NotFoundError,
   TimeoutError,
   abortRetry,
@@ -26,7 +36,7 @@ export {
 
 // ServiceMap
 export { ServiceMap } from './ServiceMap.js';
-export type { CreateFunc, CreateState, ServiceMapOptions } from './ServiceMap.js';
+export type { CreateFunc, CreateState, ServiceMapOptions } from './ServiceMapOptions.js';
 export type { Change, ChangeType, ServiceRecord, StateChange, StateRecord, StateRecordBase } from './records.js';
 export type { ServiceMapSummary, ServiceStates } from './ServiceStates.js';
 export { idIsKind, idIsRequired, idIsUUID } from './idFuncs.js';
@@ -38,6 +48,10 @@ export type { Status } from './statusOf.js';
 
 // Events
 export { lifecycleEvents } from './lifecycleEvents.js';
-export type { LifecycleEvent, LifecycleEventBase, LifecycleEventType } from './lifecycleEvents.js';
+export type { LifecycleEvent, LifecycleEventBase, LifecycleEventType, MapLifecycleEvent } from './lifecycleEvents.js';
 export { logLifecycle, quietFailures } from './logLifecycle.js';
 export type { LogLifecycleOptions, QuietFailuresOptions } from './logLifecycle.js';
+
+// Front-end
+export { toExternalStore } from './toExternalStore.js';
+export type { ExternalStore } from './toExternalStore.js';

@@ -1,8 +1,10 @@
 import { Observable } from 'rxjs';
-import type { Lifecycle } from './Service.js';
-import { ServiceMap, isLifecycle, stateChangeStream } from './ServiceMap.js';
-import type { StateChange } from './records.js';
+import { isLifecycle } from './internal/mapEntry.js';
+import { failedBetween, isFailed, isRetrying } from './internal/readings.js';
 import { show } from './internal/validate.js';
+import type { Lifecycle } from './Lifecycle.js';
+import type { StateChange, StateRecordBase } from './records.js';
+import type { ServiceStates } from './ServiceStates.js';
 import type { State } from './State.js';
 
 /**
@@ -118,36 +120,50 @@ export type LifecycleEvent =
     });
 
 /**
+ * An event of a map's service, from {@link lifecycleEvents} of a {@link ServiceStates}: it
+ * always carries the record's `id` and `kind`.
+ * @example
+ * ```ts
+ * import { Service, ServiceMap, lifecycleEvents, type MapLifecycleEvent } from 'rx-lifecycle';
+ *
+ * const map = new ServiceMap(() => new Service(() => {}));
+ * const line = (e: MapLifecycleEvent) => `${e.id} (${e.kind}): ${e.type}`;
+ * lifecycleEvents(map).subscribe((e) => console.log(line(e)));
+ * map.create('a', 'worker');
+ * // a (worker): created
+ * ```
+ * @category Events
+ */
+export type MapLifecycleEvent = LifecycleEvent & {
+  /** The record's id. */
+  readonly id: string;
+  /** The record's kind. */
+  readonly kind: string;
+};
+
+/**
  * Names what happened between two consecutive States of one service: zero, one or two events
  * (a start that loads at once is `started`, then `loaded` with the next State).
  * @internal
  */
-export function eventsBetween(prev: State, next: State, where: { id?: string; kind?: string } = {}): LifecycleEvent[] {
+export function eventsBetween(
+  prev: State<unknown>,
+  next: State<unknown>,
+  where: { id?: string; kind?: string } = {},
+): LifecycleEvent[] {
   const events: LifecycleEvent[] = [];
-  const base = (time: number | undefined) => ({ time: time ?? 0, state: next, ...where });
-  const failedNow =
-    next.lastErrorTime !== prev.lastErrorTime ||
-    next.error !== prev.error ||
-    next.failedAttempts > prev.failedAttempts;
+  const base = (time: number | undefined) => ({ time: time ?? 0, state: next as State, ...where });
+  const failedNow = failedBetween(prev, next);
 
   if (!prev.active && next.active) events.push({ type: 'started', ...base(next.lastActiveTime) });
   if (prev.active && !next.active) {
-    if (failedNow && next.error !== undefined) {
-      events.push({ type: 'gaveUp', error: next.error, ...base(next.lastErrorTime) });
-    } else {
-      events.push({ type: 'stopped', ...base(next.lastInactiveTime) });
-    }
+    if (failedNow && isFailed(next)) events.push({ type: 'gaveUp', error: next.error!, ...base(next.lastErrorTime) });
+    else events.push({ type: 'stopped', ...base(next.lastInactiveTime) });
     return events;
   }
-  if (next.loading && next.nextAttemptTime !== undefined && failedNow && next.error !== undefined) {
+  if (failedNow && isRetrying(next)) {
     const at = next.lastErrorTime ?? 0;
-    events.push({
-      type: 'retryScheduled',
-      attempt: next.failedAttempts,
-      delay: next.nextAttemptTime - at,
-      error: next.error,
-      ...base(at),
-    });
+    events.push({ type: 'retryScheduled', attempt: next.failedAttempts, delay: next.nextAttemptTime! - at, error: next.error!, ...base(at) });
   } else if (prev.loading && !next.loading && next.active) {
     const end = next.lastLoadingEndTime;
     if (next.failedAttempts > 0) {
@@ -170,7 +186,7 @@ export function eventsBetween(prev: State, next: State, where: { id?: string; ki
  * each event with `id` and `kind`. Events come in the order of the changes; nothing is
  * emitted for the States current at subscription.
  *
- * @param source - a {@link Lifecycle} (such as a {@link Service}) or a {@link ServiceMap}.
+ * @param source - the read side of a map: a {@link ServiceMap}, a remote mirror or a fleet.
  * @returns a stream of events that never completes.
  * @throws TypeError when `source` is neither a Lifecycle nor a ServiceMap.
  * @example
@@ -189,16 +205,24 @@ export function eventsBetween(prev: State, next: State, where: { id?: string; ki
  * @see {@link logLifecycle} for a ready-made, rate-limited logger.
  * @category Events
  */
-export function lifecycleEvents(source: Lifecycle | ServiceMap): Observable<LifecycleEvent> {
-  if (!(source instanceof ServiceMap) && !isLifecycle(source)) {
-    throw new TypeError(`source must be a Lifecycle (such as a Service) or a ServiceMap, got ${show(source)}`);
-  }
-  if (source instanceof ServiceMap) {
-    return new Observable<LifecycleEvent>((subscriber) => {
-      return source[stateChangeStream]().subscribe((change) => {
+export function lifecycleEvents(source: ServiceStates<StateRecordBase>): Observable<MapLifecycleEvent>;
+/**
+ * The events of one service, derived from its State changes.
+ * @param source - a {@link Lifecycle}, such as a {@link Service}.
+ * @returns a stream of events that never completes.
+ * @throws TypeError when `source` is neither a Lifecycle nor a ServiceStates.
+ */
+export function lifecycleEvents(source: Lifecycle<any>): Observable<LifecycleEvent>;
+export function lifecycleEvents(source: Lifecycle<any> | ServiceStates<StateRecordBase>): Observable<LifecycleEvent> {
+  if (isServiceStates(source)) {
+    return new Observable<LifecycleEvent>((subscriber) =>
+      source.getAndListenState()[1].subscribe((change) => {
         for (const event of mapEvents(change)) subscriber.next(event);
-      });
-    });
+      }),
+    );
+  }
+  if (!isLifecycle(source)) {
+    throw new TypeError(`source must be a Lifecycle (such as a Service) or a ServiceStates (such as a ServiceMap), got ${show(source)}`);
   }
   return new Observable<LifecycleEvent>((subscriber) => {
     let [prev, changes] = source.stateAndChanges();
@@ -210,16 +234,26 @@ export function lifecycleEvents(source: Lifecycle | ServiceMap): Observable<Life
   });
 }
 
-function mapEvents(change: StateChange): LifecycleEvent[] {
+/** Whether `source` is the read side of a map (a local, remote or fleet map). @internal */
+export function isServiceStates(source: unknown): source is ServiceStates<StateRecordBase> {
+  return (
+    typeof source === 'object' &&
+    source !== null &&
+    typeof (source as ServiceStates).getAndListenState === 'function' &&
+    typeof (source as ServiceStates).states === 'function'
+  );
+}
+
+function mapEvents(change: StateChange<StateRecordBase>): MapLifecycleEvent[] {
   const { oldValue, newValue, changeTime } = change;
   if (change.changeType === 'add' && newValue) {
-    return [{ type: 'created', time: changeTime, state: newValue.state, id: newValue.id, kind: newValue.kind }];
+    return [{ type: 'created', time: changeTime, state: newValue.state as State, id: newValue.id, kind: newValue.kind }];
   }
   if (change.changeType === 'remove' && oldValue) {
-    return [{ type: 'removed', time: changeTime, state: oldValue.state, id: oldValue.id, kind: oldValue.kind }];
+    return [{ type: 'removed', time: changeTime, state: oldValue.state as State, id: oldValue.id, kind: oldValue.kind }];
   }
   if (oldValue && newValue) {
-    return eventsBetween(oldValue.state, newValue.state, { id: newValue.id, kind: newValue.kind });
+    return eventsBetween(oldValue.state, newValue.state, { id: newValue.id, kind: newValue.kind }) as MapLifecycleEvent[];
   }
   return [];
 }

@@ -1,8 +1,9 @@
 import { defer, filter, type MonoTypeOperatorFunction, type Subscription } from 'rxjs';
 import { lifecycleEvents, type LifecycleEvent } from './lifecycleEvents.js';
 import { optionalFunction, optionalNumber, optionalObject } from './internal/validate.js';
-import type { Lifecycle } from './Service.js';
-import type { ServiceMap } from './ServiceMap.js';
+import type { Lifecycle } from './Lifecycle.js';
+import type { StateRecordBase } from './records.js';
+import type { ServiceStates } from './ServiceStates.js';
 
 /**
  * Options of {@link quietFailures} and {@link logLifecycle}.
@@ -139,11 +140,11 @@ export function quietFailures(options: QuietFailuresOptions = {}): MonoTypeOpera
  * ```
  * @category Events
  */
-export function logLifecycle(source: Lifecycle | ServiceMap, options: LogLifecycleOptions = {}): Subscription {
+export function logLifecycle(source: Lifecycle<any> | ServiceStates<StateRecordBase>, options: LogLifecycleOptions = {}): Subscription {
   optionalObject('options', options);
   optionalFunction('options.log', options.log);
   const log = options.log ?? ((line: string) => console.warn(line));
-  return lifecycleEvents(source)
+  return lifecycleEvents(source as Lifecycle<any>)
     .pipe(quietFailures(options))
     .subscribe((event) => log(describeEvent(event), event));
 }

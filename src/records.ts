@@ -1,4 +1,4 @@
-import type { Lifecycle } from './Service.js';
+import type { Lifecycle, RawConfigOf } from './Lifecycle.js';
 import type { State } from './State.js';
 
 /**
@@ -21,8 +21,8 @@ export interface StateRecordBase {
   readonly id: string;
   /** The kind the service was created as. */
   readonly kind: string;
-  /** The service's State at that moment. */
-  readonly state: State;
+  /** The service's State at that moment (its config typed `unknown` here: see StateRecord). */
+  readonly state: State<unknown>;
 }
 
 /**
@@ -88,7 +88,7 @@ export interface StateChange<R extends StateRecordBase = StateRecord> {
  * ```
  * @category ServiceMap
  */
-export interface ServiceRecord<S extends Lifecycle = Lifecycle> {
+export interface ServiceRecord<S extends Lifecycle<any> = Lifecycle> {
   /** The record's key in the map. */
   readonly id: string;
   /** The kind the service was created as (for {@link ServiceMap.of}, its constructor name). */
@@ -112,9 +112,9 @@ export interface ServiceRecord<S extends Lifecycle = Lifecycle> {
  * ```
  * @category ServiceMap
  */
-export interface StateRecord<S extends Lifecycle = Lifecycle> extends ServiceRecord<S>, StateRecordBase {
+export interface StateRecord<S extends Lifecycle<any> = Lifecycle> extends ServiceRecord<S>, StateRecordBase {
   /** The service's State at that moment. */
-  readonly state: State;
+  readonly state: State<RawConfigOf<S>>;
 }
 
 /**
@@ -133,7 +133,7 @@ export interface StateRecord<S extends Lifecycle = Lifecycle> extends ServiceRec
  * ```
  * @category ServiceMap
  */
-export interface Change<S extends Lifecycle = Lifecycle> {
+export interface Change<S extends Lifecycle<any> = Lifecycle> {
   /** When it happened, on the map's clock. */
   readonly changeTime: number;
   /** `add` or `remove` (never `update`: those come with States, see {@link StateChange}). */

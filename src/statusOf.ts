@@ -1,3 +1,4 @@
+import { isFailed, isRetrying } from './internal/readings.js';
 import { show } from './internal/validate.js';
 import type { State } from './State.js';
 
@@ -45,16 +46,11 @@ export type Status = 'stopped' | 'starting' | 'running' | 'retrying' | 'failed';
  * ```
  * @category Service
  */
-export function statusOf(state: State): Status {
+export function statusOf(state: State<unknown>): Status {
   if (state === null || typeof state !== 'object') {
     throw new TypeError(`state must be a State object, got ${show(state)}`);
   }
-  if (state.loading) return state.nextAttemptTime === undefined ? 'starting' : 'retrying';
+  if (state.loading) return isRetrying(state) ? 'retrying' : 'starting';
   if (state.active) return 'running';
-  const { error, lastErrorTime, lastInactiveTime } = state;
-  return error !== undefined &&
-    lastErrorTime !== undefined &&
-    (lastInactiveTime === undefined || lastErrorTime >= lastInactiveTime)
-    ? 'failed'
-    : 'stopped';
+  return isFailed(state) ? 'failed' : 'stopped';
 }

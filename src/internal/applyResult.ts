@@ -1,6 +1,7 @@
 import { Observable, from, isObservable, observable, throwError, timeout as timeoutWith, type SchedulerLike } from 'rxjs';
 import { TimeoutError } from '../errors.js';
-import type { ApplyFunc } from '../Service.js';
+import { frozenError } from './reportError.js';
+import type { ApplyFunc } from '../ApplyFunc.js';
 import { childController, type Abortable } from './signals.js';
 
 /** How one attempt is run. */
@@ -54,7 +55,7 @@ export function applyAttempt<C>(apply: ApplyFunc<C>, config: C, options: Attempt
     const limit = options.timeout;
     if (limit !== undefined) {
       source = source.pipe(
-        timeoutWith({ first: limit, scheduler: options.scheduler, with: () => throwError(() => new TimeoutError(limit)) }),
+        timeoutWith({ first: limit, scheduler: options.scheduler, with: () => throwError(() => frozenError(new TimeoutError(limit))) }),
       );
     }
     let completed = false;
@@ -84,14 +85,17 @@ export function applyAttempt<C>(apply: ApplyFunc<C>, config: C, options: Attempt
 }
 
 /** How a result that is not known at once arrives. */
-interface AsyncResult {
+export interface AsyncResult {
   readonly source: Observable<unknown>;
   /** A promise (settled at its value), not a task that runs on after its first value. */
   readonly settlesAtValue: boolean;
 }
 
-/** The result as an Observable when it settles later, `undefined` when it is a plain value. */
-function asyncResult(result: unknown): AsyncResult | undefined {
+/**
+ * The result as an Observable when it settles later, `undefined` when it is a plain value. A
+ * thenable is adopted once, by `Promise.resolve`, whatever its `then` does.
+ */
+export function asyncResult(result: unknown): AsyncResult | undefined {
   if (result === undefined || result === null) return undefined;
   if (isObservable(result)) return { source: result, settlesAtValue: false };
   if (typeof result !== 'object' && typeof result !== 'function') return undefined;

@@ -23,7 +23,19 @@ export function callSafely<A extends unknown[]>(fn: (...args: A) => void, ...arg
   }
 }
 
-/** An `Error` for any thrown value: itself when it is one, else a wrapper with it as `cause`. */
+/**
+ * An `Error` for any thrown value: itself when it is one (the caller's own error, left as it
+ * is), else a frozen wrapper with it as `cause`.
+ */
 export function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value), { cause: value });
+  return value instanceof Error ? value : frozenError(new Error(String(value), { cause: value }));
+}
+
+/**
+ * Freezes an error the library made, so that a State holding it is deep-frozen. The stack is
+ * read first: V8 formats it lazily, into the object, which a frozen object would refuse.
+ */
+export function frozenError<E extends Error>(error: E): E {
+  void error.stack;
+  return Object.freeze(error);
 }

@@ -5,26 +5,6 @@ export interface Abortable {
 }
 
 /**
- * A controller whose signal also aborts, with the same reason, when `parent` does.
- *
- * Where the platform has `AbortSignal.any` (Node 20.3+, current browsers) the link is held
- * weakly, so a long-lived parent does not keep every child it ever had: a child that was
- * never aborted (a successful call) costs the parent nothing once it is dropped. Elsewhere
- * the link is a listener on the parent, dropped when the child aborts.
- */
-export function childController(parent: AbortSignal | undefined): Abortable {
-  const own = new AbortController();
-  if (parent === undefined) return own;
-  if (typeof AbortSignal.any === 'function') {
-    const signal = AbortSignal.any([parent, own.signal]);
-    return { signal, abort: (reason?: unknown) => own.abort(reason) };
-  }
-  if (parent.aborted) own.abort(parent.reason);
-  else parent.addEventListener('abort', () => own.abort(parent.reason), { once: true, signal: own.signal });
-  return own;
-}
-
-/**
  * Abort reasons made once. Building a fresh `DOMException` for every abort captures a stack
  * trace each time, which costs more than everything else a stop does; these say why the
  * signal aborted, and are frozen so that no holder can change them for the others.
@@ -35,3 +15,119 @@ export const abortReasons = Object.freeze({
   /** A new load (or a new call, for monoApply) took over from this one. */
   superseded: Object.freeze(new DOMException('a newer load took over', 'AbortError')),
 });
+
+/** `AbortSignal.any`, where the platform has it (Node 20.3+, current browsers). */
+const anySignal: ((signals: AbortSignal[]) => AbortSignal) | undefined =
+  typeof AbortSignal.any === 'function' ? AbortSignal.any.bind(AbortSignal) : undefined;
+
+/**
+ * A controller whose signal also aborts, with the same reason, when `parent` does. `weakly`,
+ * where the platform has `AbortSignal.any`, the parent holds the child weakly (no listener
+ * stays on the parent after the child succeeded); otherwise the link is a listener on the
+ * parent that goes away when the child aborts, which suits a chain of children that each
+ * abort the one before (monoApply).
+ */
+export function childController(parent: AbortSignal | undefined, weakly = true): Abortable {
+  const own = new AbortController();
+  if (parent === undefined) return own;
+  if (weakly && anySignal !== undefined) {
+    const signal = anySignal([parent, own.signal]);
+    return { signal, abort: (reason?: unknown) => own.abort(reason) };
+  }
+  if (parent.aborted) own.abort(parent.reason);
+  else parent.addEventListener('abort', () => own.abort(parent.reason), { once: true, signal: own.signal });
+  return own;
+}
+
+/** Completed attempts a run keeps strongly before it starts to hold them weakly. */
+const STRONG = 8;
+
+/** The controller behind each weakly held signal: alive exactly as long as its signal. */
+const owners = new WeakMap<AbortSignal, Abortable>();
+
+/**
+ * The signals one run of a service has handed to apply: each must abort when the run ends,
+ * also after its attempt succeeded.
+ *
+ * @remarks
+ * A run reconfigured very often would keep a controller per successful load until it ends,
+ * so only the first few are kept strongly. Later ones are held weakly, unless someone
+ * listens to them: a signal nobody holds and nobody listens to can never be seen to abort,
+ * so dropping it loses nothing, while one that is held (polled, or inside a pending `fetch`)
+ * is still reached through its `WeakRef`. Listening (`addEventListener`, `onabort`) moves a
+ * signal to the strong set, so the listener's clean-up always runs. (`AbortSignal.any` would
+ * do the same, but Node 20 keeps about 60 bytes per call on the parent signal for good.)
+ */
+export class RunSignals {
+  #strong: Abortable[] = [];
+  #weak: WeakRef<AbortSignal>[] = [];
+  #sweepAt = 64;
+  /** Controllers of this run whose signal has a listener (while not in `#strong` yet). */
+  #listened: WeakSet<Abortable> | undefined;
+
+  /** A fresh controller for an attempt of this run. */
+  attempt(): Abortable {
+    const controller = new AbortController();
+    if (this.#strong.length >= STRONG && typeof WeakRef === 'function') this.#watch(controller);
+    return controller;
+  }
+
+  /** An attempt succeeded: its signal lives on until the run ends. */
+  keep(controller: Abortable): void {
+    if (this.#strong.length < STRONG || typeof WeakRef !== 'function' || this.#listened?.has(controller)) {
+      this.#strong.push(controller);
+      return;
+    }
+    const signal = controller.signal;
+    owners.set(signal, controller);
+    this.#weak.push(new WeakRef(signal));
+    if (this.#weak.length >= this.#sweepAt) {
+      this.#weak = this.#weak.filter((ref) => ref.deref() !== undefined);
+      this.#sweepAt = 2 * this.#weak.length + 64;
+    }
+  }
+
+  /** The run ended: every signal it handed out aborts with `reason`. */
+  abortAll(reason: unknown): void {
+    const strong = this.#strong;
+    const weak = this.#weak;
+    this.#strong = [];
+    this.#weak = [];
+    for (const controller of strong) controller.abort(reason);
+    for (const ref of weak) {
+      const signal = ref.deref();
+      if (signal !== undefined) owners.get(signal)?.abort(reason);
+    }
+  }
+
+  /** Holds `controller` strongly once its signal gets a listener (`addEventListener`, `onabort`). */
+  #watch(controller: Abortable): void {
+    const listened = () => {
+      if ((this.#listened ??= new WeakSet()).has(controller)) return;
+      this.#listened.add(controller);
+      if (owners.has(controller.signal)) this.#strong.push(controller); // kept weakly so far
+    };
+    const { addEventListener } = AbortSignal.prototype;
+    const onabort = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'onabort');
+    Object.defineProperties(controller.signal, {
+      addEventListener: {
+        configurable: true,
+        writable: true,
+        value(this: AbortSignal, ...args: Parameters<AbortSignal['addEventListener']>) {
+          listened();
+          return addEventListener.apply(this, args);
+        },
+      },
+      onabort: {
+        configurable: true,
+        get(this: AbortSignal) {
+          return onabort?.get?.call(this);
+        },
+        set(this: AbortSignal, value: unknown) {
+          listened();
+          onabort?.set?.call(this, value);
+        },
+      },
+    });
+  }
+}

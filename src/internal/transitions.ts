@@ -5,11 +5,14 @@ import { sameState, type RawConfig, type State } from '../State.js';
  * Everything that can change a {@link State}: the three commands and what a load reports.
  * Each carries the time it happened, so the reducer never reads a clock.
  */
-export type ServiceEvent =
+export type ServiceEvent<R = RawConfig> =
   /** `start()`; `hasConfig` says a config was accepted before, so a load begins. */
   | { readonly type: 'start'; readonly now: number; readonly hasConfig: boolean }
-  /** `configure()`, after the parse succeeded; `switchLoad` allows it during a load. */
-  | { readonly type: 'configure'; readonly now: number; readonly config: RawConfig; readonly switchLoad: boolean }
+  /**
+   * `configure()`, after the parse succeeded; `switchLoad` allows it during a load, and
+   * `reload: false` records the config of an active service without loading it.
+   */
+  | { readonly type: 'configure'; readonly now: number; readonly config: R; readonly switchLoad: boolean; readonly reload: boolean }
   /** `stop()`: ends the run, and a load in progress with it. */
   | { readonly type: 'stop'; readonly now: number }
   /** An attempt succeeded after `failures` failed ones. */
@@ -24,7 +27,7 @@ export type ServiceEvent =
  * `state` object when the event changes nothing. Throws the spec's error when a command is
  * not allowed in `state`; it never performs effects.
  */
-export function transition(state: State, event: ServiceEvent): State {
+export function transition<R>(state: State<R>, event: ServiceEvent<R>): State<R> {
   const now = event.now;
   const next = draft(state);
   switch (event.type) {
@@ -40,7 +43,7 @@ export function transition(state: State, event: ServiceEvent): State {
       if (state.loading && !event.switchLoad) throw new AlreadyLoadingError();
       next.config = event.config;
       next.lastConfigTime = now;
-      if (state.active) loadStart(next, now);
+      if (state.active && event.reload) loadStart(next, now);
       break;
 
     case 'stop':
@@ -78,14 +81,14 @@ export function transition(state: State, event: ServiceEvent): State {
   return sameState(state, next) ? state : Object.freeze(next);
 }
 
-type Draft = { -readonly [K in keyof State]-?: State[K] };
+type Draft<R> = { -readonly [K in keyof State<R>]-?: State<R>[K] };
 
 /**
  * A mutable copy of `state` to write the next State into. Spelled out field by field: it
  * keeps every State on one object shape, and it is several times faster than `{ ...state }`
  * on a frozen object.
  */
-function draft(state: State): Draft {
+function draft<R>(state: State<R>): Draft<R> {
   return {
     active: state.active,
     config: state.config,
@@ -103,7 +106,7 @@ function draft(state: State): Draft {
 }
 
 /** Step 1 of a load. */
-function loadStart(next: Draft, now: number): void {
+function loadStart(next: Draft<unknown>, now: number): void {
   next.loading = true;
   next.failedAttempts = 0;
   next.lastLoadingStartTime = now;
@@ -112,7 +115,7 @@ function loadStart(next: Draft, now: number): void {
 }
 
 /** A load ends, whatever its outcome. */
-function loadEnd(next: Draft, now: number): void {
+function loadEnd(next: Draft<unknown>, now: number): void {
   next.loading = false;
   next.lastLoadingEndTime = now;
   next.nextAttemptTime = undefined;

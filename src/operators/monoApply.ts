@@ -1,4 +1,4 @@
-import type { ApplyFunc } from '../Service.js';
+import type { ApplyFunc } from '../ApplyFunc.js';
 import { abortReasons, childController, type Abortable } from '../internal/signals.js';
 import { requiredFunction } from '../internal/validate.js';
 

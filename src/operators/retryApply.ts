@@ -1,8 +1,10 @@
-import type { ApplyFunc } from '../Service.js';
+import type { Subscription } from 'rxjs';
+import type { ApplyFunc } from '../ApplyFunc.js';
 import { applyAttempt } from '../internal/applyResult.js';
+import { backoffLoop, retrySetup } from '../internal/backoffLoop.js';
 import { reportUnhandledError } from '../internal/reportError.js';
 import { requiredFunction } from '../internal/validate.js';
-import { backoff, retrySetup, type RetryBackoffOptions } from './retryBackoff.js';
+import type { RetryBackoffOptions } from '../RetryOptions.js';
 
 /**
  * Wraps `apply` so that one call of the result calls it again, with backoff, until it
@@ -43,32 +45,35 @@ export function retryApply<C>(
   options: RetryBackoffOptions = {},
 ): (config: C, signal: AbortSignal) => Promise<void> {
   requiredFunction('apply', apply);
-  const { policy, scheduler, log } = retrySetup(options);
+  const { policy, scheduler } = retrySetup(options);
 
   return (config, signal) =>
     new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        outcome();
+      };
+      // Listening before the first attempt: a signal that aborts during it ends the retries.
+      const onAbort = () => {
+        subscription?.unsubscribe();
+        settle(() => reject(signal.reason));
+      };
       if (signal.aborted) {
         reject(signal.reason);
         return;
       }
-      let settled = false;
-      const settle = (fn: () => void) => {
-        if (!settled) {
-          settled = true;
-          fn();
-        }
-      };
-      const subscription = applyAttempt(apply, config, { parent: signal, scheduler, cancelReason: () => signal.reason })
-        .pipe(backoff(policy, scheduler, { succeeded: (ctx) => { log?.(ctx); settle(resolve); }, retrying: log, gaveUp: log }))
+      signal.addEventListener('abort', onAbort, { once: true });
+      let subscription: Subscription | undefined;
+      subscription = applyAttempt(apply, config, { parent: signal, scheduler, cancelReason: () => signal.reason })
+        .pipe(backoffLoop(policy, scheduler, () => settle(resolve)))
         .subscribe({
           error: (err: unknown) => (settled ? reportUnhandledError(err) : settle(() => reject(err))),
           complete: () => settle(resolve),
         });
-      const onAbort = () => {
-        subscription.unsubscribe();
-        settle(() => reject(signal.reason));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+      // An Observable task runs on after the promise resolved, until the signal aborts.
       subscription.add(() => signal.removeEventListener('abort', onAbort));
+      if (signal.aborted) subscription.unsubscribe();
     });
 }

@@ -1,4 +1,5 @@
-import { backoffDelay, backoffPolicy, defaultPolicy, exhausted, noRetryPolicy, type BackoffPolicy } from '../../src/internal/backoff';
+import { AbortRetryError } from '../../src/errors';
+import { backoffDelay, backoffPolicy, defaultPolicy, noRetryPolicy, Streak, type BackoffPolicy } from '../../src/internal/backoff';
 
 const policy = (overrides: Partial<BackoffPolicy> = {}): BackoffPolicy => ({ ...defaultPolicy, ...overrides });
 
@@ -14,6 +15,8 @@ describe('backoffPolicy', () => {
       jitter: 0,
       random: Math.random,
       resetAfter: 0,
+      log: undefined,
+      field: 'options',
     });
   });
 
@@ -26,7 +29,7 @@ describe('backoffPolicy', () => {
   it('should keep the given values', () => {
     const random = () => 0.25;
     const p = backoffPolicy({ initialDelay: 100, factor: 2, maxDelay: 1000, minDelay: 10, maxAttempts: 4, jitter: 0.5, random, resetAfter: 60 });
-    expect(p).toEqual({ initialDelay: 100, factor: 2, maxDelay: 1000, minDelay: 10, maxAttempts: 4, jitter: 0.5, random, resetAfter: 60 });
+    expect(p).toEqual({ initialDelay: 100, factor: 2, maxDelay: 1000, minDelay: 10, maxAttempts: 4, jitter: 0.5, random, resetAfter: 60, log: undefined, field: 'options' });
   });
 
   it('should accept the edge values', () => {
@@ -174,24 +177,50 @@ describe('backoffDelay', () => {
   });
 });
 
-describe('exhausted', () => {
-  it('should never be exhausted with maxAttempts 0', () => {
-    for (const n of [1, 2, 100, 1e9]) expect(exhausted(policy({ maxAttempts: 0 }), n)).toBe(false);
+/** Whether failure number `n` of a fresh streak ends the retries. */
+function givesUpAt(p: BackoffPolicy, n: number): boolean {
+  const streak = new Streak(p, 0);
+  let verdict = streak.failed(new Error('x'), 0);
+  for (let i = 1; i < n; i++) verdict = streak.failed(new Error('x'), 0);
+  return !verdict.retry;
+}
+
+describe('Streak', () => {
+  it('should never give up with maxAttempts 0', () => {
+    for (const n of [1, 2, 100, 1000]) expect(givesUpAt(policy({ maxAttempts: 0 }), n)).toBe(false);
   });
 
-  it('should be exhausted at the maxAttempts-th failure', () => {
+  it('should give up at the maxAttempts-th failure', () => {
     const p = policy({ maxAttempts: 3 });
-    expect(exhausted(p, 1)).toBe(false);
-    expect(exhausted(p, 2)).toBe(false);
-    expect(exhausted(p, 3)).toBe(true);
-    expect(exhausted(p, 4)).toBe(true);
+    expect(givesUpAt(p, 1)).toBe(false);
+    expect(givesUpAt(p, 2)).toBe(false);
+    expect(givesUpAt(p, 3)).toBe(true);
   });
 
   it('should give up at the first failure when retry is off', () => {
-    expect(exhausted(noRetryPolicy, 1)).toBe(true);
+    expect(givesUpAt(noRetryPolicy, 1)).toBe(true);
   });
 
-  it('should give up at the first failure with maxAttempts 1', () => {
-    expect(exhausted(policy({ maxAttempts: 1 }), 1)).toBe(true);
+  it('should give up at an AbortRetryError with its cause, unwrapped', () => {
+    const cause = new Error('fatal');
+    const verdict = new Streak(policy(), 0).failed(new AbortRetryError(cause), 5);
+    expect(verdict).toEqual({ retry: false, cause, context: { attempt: 1, error: cause, delay: 0, t0: 0 } });
+  });
+
+  it('should count from zero again after running resetAfter, with t0 at the failure', () => {
+    const streak = new Streak(policy({ resetAfter: 100 }), 0);
+    streak.failed(new Error('a'), 10);
+    streak.succeeded(20);
+    expect(streak.failed(new Error('b'), 50).context).toMatchObject({ attempt: 2, t0: 50 });
+    streak.succeeded(60);
+    expect(streak.failed(new Error('c'), 160).context).toMatchObject({ attempt: 1, t0: 160 });
+  });
+
+  it('should give up, naming the field, when random returns a value outside [0, 1)', () => {
+    const verdict = new Streak(policy({ jitter: 0.5, random: () => Number.NaN, field: 'options.retry' }), 0).failed(new Error('x'), 0);
+    expect(verdict.retry).toBe(false);
+    expect(verdict.context.error).toBeInstanceOf(RangeError);
+    expect(verdict.context.error!.message).toMatch(/^options\.retry\.random must return a number in \[0, 1\)/);
+    expect(Object.isFrozen(verdict.context.error)).toBe(true);
   });
 });

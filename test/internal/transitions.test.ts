@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { AlreadyLoadingError, AlreadyStartedError, AlreadyStoppedError } from '../../src/errors';
 import { initialState, sameState, type State } from '../../src/State';
-import { transition } from '../../src/internal/transitions';
+import { transition, type ServiceEvent } from '../../src/internal/transitions';
 
-/** The reducer's event type, whatever it is named. */
-type LifecycleEvent = Parameters<typeof transition>[1];
+/** The reducer's event type. */
+type LifecycleEvent = ServiceEvent;
 
 const numRuns = Number(process.env['FC_NUM_RUNS'] ?? 200);
 
@@ -14,11 +14,12 @@ function run(state: State, ...events: LifecycleEvent[]): State {
 }
 
 const start = (now: number, hasConfig = false): LifecycleEvent => ({ type: 'start', now, hasConfig });
-const configure = (now: number, config: string | Uint8Array = '{}', switchLoad = false): LifecycleEvent => ({
+const configure = (now: number, config: string | Uint8Array = '{}', switchLoad = false, reload = true): LifecycleEvent => ({
   type: 'configure',
   now,
   config,
   switchLoad,
+  reload,
 });
 const stop = (now: number): LifecycleEvent => ({ type: 'stop', now });
 const succeeded = (now: number, failures = 0): LifecycleEvent => ({ type: 'succeeded', now, failures });
@@ -31,7 +32,7 @@ const retrying = (now: number, error: Error, failures: number, delay: number): L
 });
 const gaveUp = (now: number, error: Error, failures: number): LifecycleEvent => ({ type: 'gaveUp', now, error, failures });
 
-const s0 = initialState(1);
+const s0: State = initialState(1);
 
 function expectInvariants(state: State): void {
   expect(Object.isFrozen(state)).toBe(true);
@@ -68,6 +69,13 @@ describe('initialState', () => {
 });
 
 describe('transition', () => {
+  it('should record the config of an active service and begin no load with reload false', () => {
+    const active = run(initialState(0), start(1));
+    const next = transition(active, configure(2, '{"a":1}', false, false));
+    expect(next).toMatchObject({ active: true, loading: false, config: '{"a":1}', lastConfigTime: 2 });
+    expect(next.lastLoadingStartTime).toBeUndefined();
+  });
+
   describe('start', () => {
     it('should become active without a config', () => {
       const s = transition(s0, start(10));

@@ -1,0 +1,78 @@
+import { Observable, type Subscriber } from 'rxjs';
+import type { StateChange, StateRecordBase } from '../records.js';
+import type { State } from '../State.js';
+
+/**
+ * The `stateOf$(id)` of any map: one subscription to its changes, shared by every `stateOf$`
+ * subscriber, hands each change only to the subscribers of its id (a `Map` look-up), so the
+ * cost of a change depends neither on the map's size nor on how many ids are watched.
+ * @internal
+ */
+export class StateOfId<R extends StateRecordBase> {
+  readonly #getAndListenState: () => [R[], Observable<StateChange<R>>];
+  readonly #lookup: ((id: string) => R['state'] | undefined) | undefined;
+  readonly #byId = new Map<string, Set<Subscriber<State<unknown> | undefined>>>();
+  /** The current State of every watched id, as the shared subscription has seen it. */
+  readonly #current = new Map<string, State<unknown> | undefined>();
+  #unsubscribe: (() => void) | undefined;
+
+  /**
+   * @param getAndListenState - the map's atomic snapshot and stream of later changes.
+   * @param lookup - the current State of an id, when the map can tell it without a scan.
+   */
+  constructor(getAndListenState: () => [R[], Observable<StateChange<R>>], lookup?: (id: string) => R['state'] | undefined) {
+    this.#getAndListenState = getAndListenState;
+    this.#lookup = lookup;
+  }
+
+  stateOf$(id: string): Observable<R['state'] | undefined> {
+    return new Observable<R['state'] | undefined>((subscriber) => {
+      if (this.#unsubscribe === undefined) this.#open();
+      let watchers = this.#byId.get(id);
+      if (watchers === undefined) {
+        this.#byId.set(id, (watchers = new Set()));
+        this.#current.set(id, this.#find(id));
+      }
+      watchers.add(subscriber as Subscriber<State<unknown> | undefined>);
+      subscriber.next(this.#current.get(id) as R['state'] | undefined);
+      return () => {
+        watchers.delete(subscriber as Subscriber<State<unknown> | undefined>);
+        if (watchers.size > 0) return;
+        this.#byId.delete(id);
+        this.#current.delete(id);
+        if (this.#byId.size === 0) this.#close();
+      };
+    });
+  }
+
+  #records: R[] | undefined;
+
+  /** The id's State in the snapshot the shared subscription started from, or now. */
+  #find(id: string): State<unknown> | undefined {
+    if (this.#lookup) return this.#lookup(id);
+    const records = this.#records ?? this.#getAndListenState()[0];
+    return records.find((r) => r.id === id)?.state;
+  }
+
+  #open(): void {
+    const [records, changes] = this.#getAndListenState();
+    this.#records = records;
+    const subscription = changes.subscribe((change) => {
+      this.#records = undefined;
+      const id = (change.newValue ?? change.oldValue)!.id;
+      const watchers = this.#byId.get(id);
+      if (watchers === undefined) return;
+      const state = change.changeType === 'remove' ? undefined : change.newValue!.state;
+      if (this.#current.get(id) === state) return;
+      this.#current.set(id, state);
+      for (const watcher of [...watchers]) watcher.next(state);
+    });
+    this.#unsubscribe = () => subscription.unsubscribe();
+  }
+
+  #close(): void {
+    const unsubscribe = this.#unsubscribe;
+    this.#unsubscribe = this.#records = undefined;
+    unsubscribe?.();
+  }
+}
