@@ -1,5 +1,5 @@
 /**
- * The package as consumers get it: `npm pack` (which builds, through `prepare`), then
+ * The package as consumers get it: `npm pack` (which builds, through `prepack`), then
  * - publint and @arethetypeswrong/cli report no problem with the tarball;
  * - the tarball installs into an empty project next to rxjs 7 (from the npm registry), and
  *   a smoke script runs a lifecycle from ESM (`import`) and from CommonJS (`require`), each

@@ -4,10 +4,13 @@
  * A `ServiceMap` holds one service per entry of services.json (the id is the entry's key), each
  * of a kind from kinds.ts. The file is watched: adding, removing or editing an entry creates,
  * deletes or reconfigures that service while the others keep running; a config its kind's
- * parser refuses is reported and changes nothing. A status table shows every service.
+ * parser refuses is reported and changes nothing. A status table shows every service, and a
+ * dashboard page (examples/dashboard) shows them live in a browser, with start, stop and
+ * configure, through the map served as a remote map (rx-lifecycle/http).
  *
  *   npm run demo                      watch examples/supervisor/services.json until Ctrl-C
  *   npm run demo -- --file my.json    watch another file
+ *   npm run demo -- --port 9000       serve the dashboard on another port (0 = a free one)
  *   npm run demo -- --for 10s         play a scripted scenario on a temporary copy, then exit
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
@@ -16,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { auditTime, type Subscription } from 'rxjs';
 import { ServiceMap, idIsRequired, lifecycleEvents, statusOf, type LifecycleEvent } from 'rx-lifecycle';
+import { serveDashboard, type Dashboard } from '../dashboard/server';
 import { createService, info, portOf } from './kinds';
 import { Screen, renderTable } from './table';
 
@@ -40,18 +44,29 @@ function parseDuration(text: string): number {
   return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
 }
 
-function parseArgs(argv: string[]): { file: string | undefined; forMs: number | undefined } {
+/** The dashboard's port when none is given; taken, a free one is used instead. */
+const DEFAULT_PORT = 8090;
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`--port: expected a port number from 0 to 65535, got "${text}"`);
+  return port;
+}
+
+function parseArgs(argv: string[]): { file: string | undefined; forMs: number | undefined; port: number | undefined } {
   let file: string | undefined;
   let forMs: number | undefined;
+  let port: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [name, inline] = arg.includes('=') ? arg.split(/=(.*)/s) : [arg, undefined];
     const value = () => inline ?? argv[++i] ?? '';
     if (name === '--for') forMs = parseDuration(value());
     else if (name === '--file') file = resolve(value());
-    else throw new Error(`unknown argument "${arg}" (use --for <duration> and/or --file <services.json>)`);
+    else if (name === '--port') port = parsePort(value());
+    else throw new Error(`unknown argument "${arg}" (use --for <duration>, --file <services.json>, --port <n>)`);
   }
-  return { file, forMs };
+  return { file, forMs, port };
 }
 
 /**
@@ -106,6 +121,8 @@ class Supervisor {
   readonly #t0 = Date.now();
   /** The entries of the file as last read, to tell which `active` flags changed. */
   #last = new Map<string, Entry>();
+  /** Ids being deleted: their stop is reported as the removal, in one line. */
+  readonly #deleting = new Set<string>();
   /** Configs refused per id, so that each is reported once. */
   readonly #refused = new Map<string, string>();
   readonly #subscriptions: Subscription[] = [];
@@ -133,6 +150,7 @@ class Supervisor {
   open(options: { liveTable: boolean }): void {
     this.#subscriptions.push(
       lifecycleEvents(this.map).subscribe((e) => {
+        if (e.type === 'stopped' && this.#deleting.has(e.id)) return;
         const text = describeEvent(e);
         if (text !== undefined) this.log(`  ${e.id}: ${text}`);
       }),
@@ -165,7 +183,7 @@ class Supervisor {
 
     for (const { id } of this.map.values()) {
       if (!entries.has(id) && !problems.has(id)) {
-        this.map.delete(id);
+        this.#delete(id);
         this.#refused.delete(id);
         this.log(`- removed ${id}`);
       }
@@ -173,7 +191,7 @@ class Supervisor {
     for (const [id, want] of entries) {
       let record = this.map.get(id);
       if (record !== undefined && record.kind !== want.kind) {
-        this.map.delete(id);
+        this.#delete(id);
         this.log(`- removed ${id} (its kind changed from ${record.kind} to ${want.kind})`);
         record = undefined;
       }
@@ -198,13 +216,23 @@ class Supervisor {
           this.#refuse(id, `${want.kind}:${want.raw}`, messageOf(err), 'it keeps its current config');
         }
       }
+      // The service's own events report the start or the stop (see open()), in one line.
       const before = this.#last.get(id);
       if (before !== undefined && before.active !== want.active) {
-        if (want.active && !service.state.active) this.log(`> started ${id}: ${statusOf(service.start())}`);
-        if (!want.active && service.state.active) this.log(`> stopped ${id}: ${statusOf(service.stop())}`);
+        if (want.active && !service.state.active) service.start();
+        if (!want.active && service.state.active) service.stop();
       }
     }
     this.#last = entries;
+  }
+
+  #delete(id: string): void {
+    this.#deleting.add(id);
+    try {
+      this.map.delete(id);
+    } finally {
+      this.#deleting.delete(id);
+    }
   }
 
   #refuse(id: string, key: string, message: string, outcome: string): void {
@@ -218,7 +246,7 @@ class Supervisor {
     if (this.#closed) return;
     this.#closed = true;
     unwatchFile(this.#file);
-    for (const { id } of this.map.values()) this.map.delete(id);
+    for (const { id } of this.map.values()) this.#delete(id);
     for (const s of this.#subscriptions) s.unsubscribe();
     if (this.#redraw !== undefined) clearInterval(this.#redraw);
     this.#screen.close();
@@ -301,7 +329,7 @@ async function scenario(sup: Supervisor, screen: Screen, file: string, total: nu
 }
 
 async function main(): Promise<void> {
-  const { file: fileArg, forMs } = parseArgs(process.argv.slice(2));
+  const { file: fileArg, forMs, port } = parseArgs(process.argv.slice(2));
   const screen = new Screen(process.stdout);
   const source = fileArg ?? join(__dirname, 'services.json');
   let file = source;
@@ -313,21 +341,31 @@ async function main(): Promise<void> {
   }
 
   const sup = new Supervisor(file, screen);
+  let dashboard: Dashboard | undefined;
+  let shuttingDown = false;
   let finished!: () => void;
   const done = new Promise<void>((r) => (finished = r));
   const shutdown = (why: string) => {
+    shuttingDown = true;
     sup.log(`shutting down (${why}): stopping every service`);
+    const closing = dashboard?.close();
     sup.close();
     if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    finished();
+    void Promise.resolve(closing).then(finished);
   };
   const onSignal = (signal: NodeJS.Signals) => shutdown(signal);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
   sup.open({ liveTable: forMs === undefined });
+  const served = await serveDashboard(sup.map, { port: port ?? DEFAULT_PORT, fallbackToFreePort: port === undefined });
+  if (shuttingDown) await served.close(); // a signal came while it was being bundled
+  else {
+    dashboard = served;
+    screen.log(`dashboard: ${served.url}`);
+  }
   if (forMs !== undefined) {
     sup.log(`scenario of ${forMs / 1000}s on a temporary copy of ${source}`);
     await scenario(sup, screen, file, forMs);
