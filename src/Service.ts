@@ -1,9 +1,9 @@
-import { Observable, type Subscription } from 'rxjs';
+import { Observable, type Subscriber, type Subscription } from 'rxjs';
 import type { ApplyFunc } from './ApplyFunc.js';
 import { TimeoutError } from './errors.js';
 import { asyncResult } from './internal/applyResult.js';
 import { Streak } from './internal/backoff.js';
-import { Outbox, type OutboxListener } from './internal/outbox.js';
+import { Outbox, type OutboxMember } from './internal/outbox.js';
 import { callSafely, frozenError } from './internal/reportError.js';
 import { abortReasons, RunSignals, type Abortable } from './internal/signals.js';
 import { transition, type ServiceEvent } from './internal/transitions.js';
@@ -12,6 +12,9 @@ import type { Lifecycle } from './Lifecycle.js';
 import type { RetryContext } from './RetryOptions.js';
 import { settingsOf, type ServiceOptions, type Settings } from './ServiceOptions.js';
 import { freezeConfig, initialState, sameConfig, type RawConfig, type State } from './State.js';
+
+/** Swallows the rejection of a promise whose attempt no longer counts. */
+function ignore(): void {}
 
 /** The parsed config of the last accepted raw config, boxed so that any `C` counts. */
 interface Parsed<C> {
@@ -141,7 +144,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
    */
   get state$(): Observable<State<R>> {
     return new Observable<State<R>>((subscriber) => {
-      const leave = this.follow(subscriber);
+      const leave = this.#join(subscriber);
       subscriber.next(this.#state);
       return leave;
     });
@@ -237,7 +240,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
    * ```
    */
   stateChanges(): Observable<State<R>> {
-    return new Observable<State<R>>((subscriber) => this.follow(subscriber));
+    return new Observable<State<R>>((subscriber) => this.#join(subscriber));
   }
 
   /**
@@ -259,7 +262,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
   stateAndChanges(): [State<R>, Observable<State<R>>] {
     const snapshot = this.#state;
     const changes = new Observable<State<R>>((subscriber) => {
-      const leave = this.follow(subscriber);
+      const leave = this.#join(subscriber);
       if (this.#state !== snapshot) subscriber.next(this.#state);
       return leave;
     });
@@ -267,14 +270,26 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
   }
 
   /**
-   * Adds `listener` to the States committed from now on: the way a {@link ServiceMap} follows
-   * a service, through the same outbox as its subscribers, without a subscription.
-   * @returns what removes it again; it returns the States committed that `listener` has not
-   * had yet, oldest first.
+   * Adds `member` to the States committed from now on: the way a {@link ServiceMap} follows a
+   * service, as one more member of the outbox its subscribers use, with no subscription.
    * @internal
    */
-  follow(listener: OutboxListener<State<R>>): () => State<R>[] {
-    return (this.#outbox ??= new Outbox()).join(listener);
+  follow(member: OutboxMember<State<R>>): void {
+    (this.#outbox ??= new Outbox()).add(member);
+  }
+
+  /**
+   * Ends what {@link Service.follow} began.
+   * @returns the States committed that `member` has not had yet, oldest first.
+   * @internal
+   */
+  unfollow(member: OutboxMember<State<R>>): State<R>[] {
+    return this.#outbox?.remove(member) ?? [];
+  }
+
+  /** Subscribes `subscriber` to the States committed from now on. */
+  #join(subscriber: Subscriber<State<R>>): () => void {
+    return (this.#outbox ??= new Outbox()).join(subscriber);
   }
 
   #now(): number {
@@ -348,8 +363,13 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
       this.#failed(attempt, err);
       return;
     }
-    if (load !== this.#load) return; // stopped or superseded from inside apply: its signal aborted
     const later = asyncResult(result);
+    if (load !== this.#load) {
+      // Stopped or superseded from inside apply (its signal aborted): the result is ignored,
+      // and a promise's rejection is handled here rather than reported as unhandled.
+      if (later?.settlesAtValue) later.source.subscribe({ error: ignore });
+      return;
+    }
     if (later === undefined) {
       this.#succeeded(attempt, false);
       return;

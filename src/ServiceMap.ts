@@ -9,7 +9,7 @@ import type { CreateFunc, CreateState, ServiceMapOptions } from './ServiceMapOpt
 import type { Lifecycle, RawConfigOf } from './Lifecycle.js';
 import type { Change, ChangeType, ServiceRecord, StateChange, StateRecord } from './records.js';
 import type { ServiceMapSummary, ServiceStates } from './ServiceStates.js';
-import { sameState, type State } from './State.js';
+import type { State } from './State.js';
 import { StateOfId } from './views/stateOfId.js';
 import { statesSnapshots } from './views/statesSnapshots.js';
 import { summaryCounts } from './views/summaryCounts.js';
@@ -79,7 +79,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   // Typed loosely on purpose: a function field taking S would make ServiceMap<S> invariant in S.
   readonly #onState: Changed = (entry, previous, next) => {
     const time = this.#ownClock ? this.#now() : this.#serviceTime(next);
-    this.#publish('update', previous, entry.advance(next), time);
+    this.#publish('update', entry.record(previous), entry.record(next), time);
     this.#changes.flush();
   };
   #stateOf: StateOfId<StateRecord<S>> | undefined;
@@ -166,6 +166,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
     if (state?.active !== undefined && typeof state.active !== 'boolean') {
       throw new TypeError(`state.active must be a boolean, got ${show(state.active)}`);
     }
+    if (state?.config === null) throw new TypeError('state.config must not be null (leave it out for no config)');
     const newId = id ? id : this.#mintId(kind);
     if (this.#has(newId)) throw new AlreadyExistsError(`already exists: ${newId}`);
     this.#open();
@@ -261,7 +262,9 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   }
 
   /**
-   * Every record with its service's current State, in the order they were added.
+   * Every record with its service's current State, in the order they were added. (Called from
+   * inside a `delete()`, it still shows the record being deleted, whose `remove` is yet to be
+   * published.)
    * @example
    * ```ts
    * import { Service, ServiceMap } from 'rx-lifecycle';
@@ -274,7 +277,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
    */
   states(): StateRecord<S>[] {
     const out: StateRecord<S>[] = [];
-    for (const entry of this.#present()) out.push(this.#current(entry));
+    for (const entry of this.#published()) out.push(this.#current(entry));
     return out;
   }
 
@@ -314,7 +317,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
    * ```
    */
   getAndListen(): [ServiceRecord<S>[], Observable<Change<S>>] {
-    return [this.values(), this.listen()];
+    return [[...this.#published()], this.listen()];
   }
 
   /**
@@ -366,7 +369,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
       () => this.getAndListenState(),
       (key) => {
         const entry = this.#get(key);
-        return entry && this.#current(entry).state;
+        return entry?.current();
       },
     );
     return this.#stateOf.stateOf$(id);
@@ -421,11 +424,11 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   /** The State change stream: follows every record while anyone listens. */
   #stateChanges(): Observable<StateChange<StateRecord<S>>> {
     return new Observable<StateChange<StateRecord<S>>>((subscriber) => {
-      if (!this.#changes.observed) for (const entry of this.#entries.values()) entry.track();
+      if (!this.#changes.observed) for (const entry of this.#published()) entry.track();
       const leave = this.#changes.join(subscriber);
       return () => {
         leave();
-        if (!this.#changes.observed) for (const entry of this.#entries.values()) entry.untrack();
+        if (!this.#changes.observed) for (const entry of this.#published()) entry.untrack();
       };
     });
   }
@@ -457,7 +460,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
 
   #added(entry: Entry<S>): void {
     const time = this.#now();
-    if (this.#changes.observed) this.#publish('add', undefined, entry.track(), time);
+    if (this.#changes.observed) this.#publish('add', undefined, entry.record(entry.track()), time);
     if (this.#records.observed) this.#records.push({ changeTime: time, changeType: 'add', oldValue: undefined, newValue: entry });
   }
 
@@ -469,11 +472,11 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   #removed(entry: Entry<S>, state: State<RawConfigOf<S>>): void {
     const time = this.#now();
     if (entry.tracked) {
-      let last = entry.last!;
+      let last = entry.record(entry.state!);
       const unseen = entry.untrack();
       for (const next of [...unseen, state]) {
-        if (sameState(last.state, next)) continue;
-        const record = { id: entry.id, kind: entry.kind, service: entry.service, state: next };
+        if (entry.same(last.state, next)) continue;
+        const record = entry.record(entry.advance(next));
         this.#publish('update', last, record, time);
         last = record;
       }
@@ -545,7 +548,25 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
     for (const entry of this.#entries.values()) if (this.#leaving.get(entry.id)?.entry !== entry) yield entry;
   }
 
+  /**
+   * The records as listeners know them: a record being deleted is still there (its remove is
+   * yet to come), and one that re-creates its id is not yet (its add comes after that remove).
+   * The snapshots of `states()`, `getAndListen()` and `getAndListenState()` are these, so that
+   * their streams continue them exactly, even when taken from inside a delete.
+   */
+  *#published(): Generator<Entry<S>> {
+    if (this.#leaving.size === 0) {
+      yield* this.#entries.values();
+      return;
+    }
+    for (const entry of this.#entries.values()) {
+      const leaving = this.#leaving.get(entry.id);
+      if (leaving === undefined || leaving.entry === entry) yield entry;
+    }
+    for (const { entry } of this.#leaving.values()) if (this.#entries.get(entry.id) !== entry) yield entry;
+  }
+
   #current(entry: Entry<S>): StateRecord<S> {
-    return entry.current();
+    return entry.record(entry.current());
   }
 }

@@ -20,16 +20,16 @@
  * @category Errors
  */
 export class LifecycleError extends Error {
+  /** The message of an error made without one; each subclass sets its own. */
+  static readonly defaultMessage: string = 'lifecycle error';
   /** Stable machine-readable code, such as `ERR_ALREADY_STARTED`. */
-  readonly code: string;
+  readonly code: string = 'ERR_LIFECYCLE';
   /**
-   * @param code - the stable code of the subclass.
-   * @param message - the human-readable message.
+   * @param message - defaults to the class's `defaultMessage`.
    * @param options - `cause`, as for `Error`.
    */
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? (new.target as typeof LifecycleError).defaultMessage, options);
   }
 }
 
@@ -52,12 +52,12 @@ export class LifecycleError extends Error {
  * @category Errors
  */
 export class AlreadyStartedError extends LifecycleError {
+  /** `already started`, the message of one made without a message. */
+  static override readonly defaultMessage = 'already started';
   /** Always `'AlreadyStartedError'` (fixed, so it survives minification). */
   override readonly name = 'AlreadyStartedError';
-  /** @param message - defaults to `already started`. */
-  constructor(message = 'already started') {
-    super('ERR_ALREADY_STARTED', message);
-  }
+  /** Stable machine-readable code. */
+  override readonly code = 'ERR_ALREADY_STARTED';
 }
 
 /**
@@ -77,12 +77,12 @@ export class AlreadyStartedError extends LifecycleError {
  * @category Errors
  */
 export class AlreadyStoppedError extends LifecycleError {
+  /** `already stopped`, the message of one made without a message. */
+  static override readonly defaultMessage = 'already stopped';
   /** Always `'AlreadyStoppedError'` (fixed, so it survives minification). */
   override readonly name = 'AlreadyStoppedError';
-  /** @param message - defaults to `already stopped`. */
-  constructor(message = 'already stopped') {
-    super('ERR_ALREADY_STOPPED', message);
-  }
+  /** Stable machine-readable code. */
+  override readonly code = 'ERR_ALREADY_STOPPED';
 }
 
 /**
@@ -105,12 +105,12 @@ export class AlreadyStoppedError extends LifecycleError {
  * @category Errors
  */
 export class AlreadyLoadingError extends LifecycleError {
+  /** `already loading`, the message of one made without a message. */
+  static override readonly defaultMessage = 'already loading';
   /** Always `'AlreadyLoadingError'` (fixed, so it survives minification). */
   override readonly name = 'AlreadyLoadingError';
-  /** @param message - defaults to `already loading`. */
-  constructor(message = 'already loading') {
-    super('ERR_ALREADY_LOADING', message);
-  }
+  /** Stable machine-readable code. */
+  override readonly code = 'ERR_ALREADY_LOADING';
 }
 
 /**
@@ -130,12 +130,12 @@ export class AlreadyLoadingError extends LifecycleError {
  * @category Errors
  */
 export class NotFoundError extends LifecycleError {
+  /** `not found`, the message of one made without a message. */
+  static override readonly defaultMessage = 'not found';
   /** Always `'NotFoundError'` (fixed, so it survives minification). */
   override readonly name = 'NotFoundError';
-  /** @param message - defaults to `not found`. */
-  constructor(message = 'not found') {
-    super('ERR_NOT_FOUND', message);
-  }
+  /** Stable machine-readable code. */
+  override readonly code = 'ERR_NOT_FOUND';
 }
 
 /**
@@ -156,12 +156,12 @@ export class NotFoundError extends LifecycleError {
  * @category Errors
  */
 export class ImmutableError extends LifecycleError {
+  /** `immutable`, the message of one made without a message. */
+  static override readonly defaultMessage = 'immutable';
   /** Always `'ImmutableError'` (fixed, so it survives minification). */
   override readonly name = 'ImmutableError';
-  /** @param message - defaults to `immutable`. */
-  constructor(message = 'immutable') {
-    super('ERR_IMMUTABLE', message);
-  }
+  /** Stable machine-readable code. */
+  override readonly code = 'ERR_IMMUTABLE';
 }
 
 /**
@@ -182,12 +182,12 @@ export class ImmutableError extends LifecycleError {
  * @category Errors
  */
 export class AlreadyExistsError extends LifecycleError {
+  /** `already exists`, the message of one made without a message. */
+  static override readonly defaultMessage = 'already exists';
   /** Always `'AlreadyExistsError'` (fixed, so it survives minification). */
   override readonly name = 'AlreadyExistsError';
-  /** @param message - defaults to `already exists`. */
-  constructor(message = 'already exists') {
-    super('ERR_ALREADY_EXISTS', message);
-  }
+  /** Stable machine-readable code. */
+  override readonly code = 'ERR_ALREADY_EXISTS';
 }
 
 /**
@@ -207,6 +207,8 @@ export class AlreadyExistsError extends LifecycleError {
 export class AbortRetryError extends LifecycleError {
   /** Always `'AbortRetryError'` (fixed, so it survives minification). */
   override readonly name = 'AbortRetryError';
+  /** Stable machine-readable code. */
+  override readonly code = 'ERR_ABORT_RETRY';
   /** The error that should be reported instead of retrying. */
   declare readonly cause: unknown;
   /**
@@ -214,7 +216,7 @@ export class AbortRetryError extends LifecycleError {
    * @param message - defaults to `retry aborted: ` and the cause's message.
    */
   constructor(cause: unknown, message = `retry aborted: ${describe(cause)}`) {
-    super('ERR_ABORT_RETRY', message, { cause });
+    super(message, { cause });
   }
 }
 
@@ -235,6 +237,8 @@ export class AbortRetryError extends LifecycleError {
 export class TimeoutError extends LifecycleError {
   /** Always `'TimeoutError'` (fixed, so it survives minification). */
   override readonly name = 'TimeoutError';
+  /** Stable machine-readable code. */
+  override readonly code = 'ERR_APPLY_TIMEOUT';
   /**
    * @param timeout - the limit, in milliseconds, that the attempt exceeded.
    * @param message - defaults to `apply timed out after <timeout> ms`.
@@ -243,7 +247,7 @@ export class TimeoutError extends LifecycleError {
     readonly timeout: number,
     message = `apply timed out after ${timeout} ms`,
   ) {
-    super('ERR_APPLY_TIMEOUT', message);
+    super(message);
   }
 }
 

@@ -21,6 +21,7 @@ import {
   Service,
   TimeoutError,
   abortRetry,
+  statusOf,
   type ApplyFunc,
   type RetryContext,
   type ServiceOptions,
@@ -2217,6 +2218,454 @@ describe('Service', () => {
         });
         testScheduler.schedule(() => service.start(), 0);
       });
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue 15: lifetime and re-entrancy defects. Each test names the defect it covers; each checks
+// a promise of SPEC.md, whatever the implementation.
+
+describe('Service (issue 15)', () => {
+  /** Errors reported through RxJS's `config.onUnhandledError` during a test. */
+  let reported: unknown[] = [];
+  const savedOnUnhandledError = rxConfig.onUnhandledError;
+  beforeEach(() => {
+    reported = [];
+    rxConfig.onUnhandledError = (err) => reported.push(err);
+  });
+  afterEach(async () => {
+    await tick(); // RxJS reports on a timeout: let it run before the handler goes
+    rxConfig.onUnhandledError = savedOnUnhandledError;
+  });
+
+  /** An Observable task per call, with the calls, their signals and the open subscriptions. */
+  function tasks() {
+    const calls: { config: unknown; signal: AbortSignal; activeAtCall: boolean }[] = [];
+    const open = new Set<number>();
+    const task = (n: number) =>
+      new Observable<number>((subscriber) => {
+        open.add(n);
+        subscriber.next(n);
+        return () => open.delete(n);
+      });
+    return { calls, open, task };
+  }
+
+  describe('a run ends with stop() (#1, #9)', () => {
+    it('should not run a load begun after stop() from an abort listener (issue 15 #1)', () => {
+      const { calls, open, task } = tasks();
+      const ctx: ReturnType<typeof setup<unknown>> = setup((config: unknown, signal) => {
+        const n = calls.push({ config, signal, activeAtCall: ctx.service.state.active }) - 1;
+        signal.addEventListener('abort', () => {
+          if (ctx.service.state.active) ctx.service.stop();
+        });
+        return task(n);
+      });
+      const { service, scheduler } = ctx;
+      service.configure('{"a":1}');
+      service.start();
+      const returned = service.configure('{"a":2}'); // aborts load 1, whose listener stops the service
+      expect(returned.active).toBe(false);
+      expect(service.state.active).toBe(false);
+      expect(service.state.loading).toBe(false);
+      expect(calls.every((c) => c.activeAtCall)).toBe(true); // no apply on a stopped service
+      expect(calls.every((c) => c.signal.aborted)).toBe(true); // every signal of the run aborted
+      expect(open.size).toBe(0); // no task subscribed after the stop
+      const made = calls.length;
+      scheduler.flush();
+      expect(calls).toHaveLength(made);
+      expect(service.state).toBe(ctx.states[ctx.states.length - 1]);
+    });
+
+    it('should end a load that an abort listener began with configure() when the service stops (issue 15 #1)', async () => {
+      const calls: { n: number; signal: AbortSignal }[] = [];
+      const pending: ReturnType<typeof deferred>[] = [];
+      const ctx = setup(
+        (config: { n: number }, signal) => {
+          calls.push({ n: config.n, signal });
+          if (config.n === 1) signal.addEventListener('abort', () => ctx.service.configure('{"n":3}'), { once: true });
+          const d = deferred();
+          pending.push(d);
+          return d.promise;
+        },
+        { whileLoading: 'switch', retry: { initialDelay: 100 } },
+      );
+      const { service, scheduler } = ctx;
+      service.configure('{"n":1}');
+      service.start();
+      service.configure('{"n":2}'); // switch: aborts load 1, whose listener configures n 3
+      expect(service.state.loading).toBe(true);
+      // ApplyFunc: at most one attempt of a service is in flight at a time.
+      expect(calls.filter((c) => !c.signal.aborted)).toHaveLength(1);
+      const stopped = service.stop();
+      expect(stopped.active).toBe(false);
+      expect(stopped.loading).toBe(false);
+      expect(calls.map((c) => c.signal.aborted)).toEqual(calls.map(() => true));
+      const made = calls.length;
+      for (const d of pending) d.reject(new Error('late failure'));
+      await tick();
+      advance(scheduler, 60_000);
+      // An apply that settles after its run ended changes nothing: no State, no retry.
+      expect(service.state).toBe(stopped);
+      expect(calls).toHaveLength(made);
+      expect(statusOf(service.state)).toBe('stopped');
+    });
+
+    it('should change nothing when a load begun from an abort listener fails after the run gave up (issue 15 #1)', async () => {
+      const pending: ReturnType<typeof deferred>[] = [];
+      const ctx = setup(
+        (config: { n: number }, signal) => {
+          if (config.n === 1) signal.addEventListener('abort', () => ctx.service.configure('{"n":3}'), { once: true });
+          const d = deferred();
+          pending.push(d);
+          return d.promise;
+        },
+        { whileLoading: 'switch' },
+      );
+      const { service, states } = ctx;
+      service.configure('{"n":1}');
+      service.start();
+      service.configure('{"n":2}'); // switch: aborts load 1, whose listener configures n 3
+      // The newest attempt fails first: no retry, so the load gives up and the run ends.
+      const [, ...rest] = pending;
+      rest[rest.length - 1]!.reject(new Error('newest'));
+      await tick();
+      const gaveUp = service.state;
+      expect(gaveUp.active).toBe(false);
+      expect(gaveUp.error?.message).toBe('newest');
+      const published = states.length;
+      // Every other attempt of that run now fails: they belong to an ended run.
+      for (const d of pending) d.reject(new Error('late'));
+      await tick();
+      expect(service.state).toBe(gaveUp);
+      expect(states).toHaveLength(published);
+      for (const s of states) if (s.loading) expect(s.active).toBe(true);
+    });
+
+    it('should abort the signal of an apply that stops the service from inside itself (issue 15 #1)', () => {
+      const signals: AbortSignal[] = [];
+      let abortedWhenStopReturned: boolean | undefined;
+      const ctx: ReturnType<typeof setup<unknown>> = setup((_config: unknown, signal) => {
+        signals.push(signal);
+        if (signals.length === 1) {
+          ctx.service.stop();
+          abortedWhenStopReturned = signal.aborted;
+        }
+      });
+      const { service } = ctx;
+      service.configure('{}');
+      const returned = service.start();
+      expect(service.state.active).toBe(false);
+      expect(returned.loading).toBe(false);
+      expect(signals).toHaveLength(1);
+      // After stop() returns, every signal of the run has aborted: this one too.
+      expect(abortedWhenStopReturned).toBe(true);
+    });
+
+    it('should not leave unhandled the rejection of a promise returned by an apply that stopped the service (issue 15 #1)', async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const ctx: ReturnType<typeof setup<unknown>> = setup(() => {
+          ctx.service.stop(); // from inside apply: the promise it returns belongs to an ended run
+          return Promise.reject(new Error('late failure'));
+        });
+        ctx.service.configure('{}');
+        const stopped = ctx.service.start();
+        await tick();
+        await tick();
+        expect(unhandled).toEqual([]);
+        expect(ctx.service.state).toBe(stopped); // and it changed nothing
+        expect(stopped.error).toBeUndefined();
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    });
+
+    it("should abort the attempt of an apply that begins the next load from inside itself, before the next apply runs (issue 15 #1)", () => {
+      const calls: { signal: AbortSignal; earlierLive: boolean }[] = [];
+      const ctx: ReturnType<typeof setup<unknown>> = setup(
+        (_config: unknown, signal) => {
+          calls.push({ signal, earlierLive: calls.some((c) => !c.signal.aborted) });
+          if (calls.length === 1) ctx.service.configure('{"b":2}');
+        },
+        { whileLoading: 'switch' },
+      );
+      const { service } = ctx;
+      service.configure('{"a":1}');
+      service.start();
+      expect(calls).toHaveLength(2);
+      expect(calls[0]!.signal.aborted).toBe(true); // the switch aborts the running attempt
+      expect(calls[1]!.earlierLive).toBe(false); // at most one attempt in flight
+      expect(service.state).toMatchObject({ active: true, loading: false, config: '{"b":2}' });
+    });
+
+    it('should return the inactive State of its own work when an abort listener restarts the service (issue 15 #9)', () => {
+      let onStops = 0;
+      let restarted = false;
+      const ctx = setup(
+        (_config: unknown, signal) => {
+          signal.addEventListener('abort', () => {
+            if (!restarted) {
+              restarted = true;
+              ctx.service.start();
+            }
+          });
+        },
+        { onStop: () => onStops++ },
+      );
+      const { service, states } = ctx;
+      service.configure('{}');
+      service.start();
+      const returned = service.stop();
+      expect(restarted).toBe(true);
+      expect(returned.active).toBe(false);
+      expect(returned.loading).toBe(false);
+      expect(onStops).toBe(1); // once for the one successful stop
+      expect(states[states.length - 1]).toBe(service.state);
+    });
+  });
+
+  describe('retry.random (#6, #7)', () => {
+    const failingApply = () => {
+      throw new Error('down');
+    };
+
+    it('should record the failure of a retry.random that throws, and not stay loading (issue 15 #6)', async () => {
+      const thrown = new Error('no entropy');
+      const { service, scheduler } = setup(failingApply, {
+        retry: {
+          jitter: 0.5,
+          random: () => {
+            throw thrown;
+          },
+        },
+      });
+      service.configure('{}');
+      const returned = service.start();
+      expect(returned).toBe(service.state);
+      const error = service.state.error;
+      expect(error === thrown || error?.cause === thrown).toBe(true);
+      // Not stuck: either a retry is pending or the load ended.
+      expect(service.state.loading === false || service.state.nextAttemptTime !== undefined).toBe(true);
+      advance(scheduler, 60_000);
+      expect(() => service.configure('{"b":1}')).not.toThrow();
+      await tick();
+      expect(reported).toEqual([]); // recorded in the State, not reported elsewhere
+    });
+
+    it.each([
+      ['NaN', Number.NaN],
+      ['undefined', undefined],
+      ['1', 1],
+      ['-0.5', -0.5],
+      ['2', 2],
+    ])('should give up with an error naming options.retry.random when it returns %s (issue 15 #7)', (_label, value) => {
+      const { service, scheduler } = setup(failingApply, {
+        retry: { jitter: 0.5, random: () => value as number },
+      });
+      service.configure('{}');
+      service.start();
+      expect(service.state.active).toBe(false);
+      expect(service.state.loading).toBe(false);
+      expect(service.state.nextAttemptTime).toBeUndefined();
+      expect(service.state.error?.message).toMatch(/options\.retry\.random/);
+      expect(scheduler.actions).toHaveLength(0);
+      expect(() => service.configure('{"b":1}')).not.toThrow();
+    });
+  });
+
+  describe('errors made by the library (#8)', () => {
+    it('should freeze the Error that wraps a thrown string (issue 15 #8)', () => {
+      const { service } = setup(() => {
+        throw 'plain text'; // eslint-disable-line @typescript-eslint/only-throw-error
+      });
+      service.configure('{}');
+      service.start();
+      const error = service.state.error;
+      expect(error).toBeInstanceOf(Error);
+      expect(Object.isFrozen(error)).toBe(true);
+    });
+
+    it('should freeze a TimeoutError (issue 15 #8)', () => {
+      const { service, scheduler } = setup(() => new Promise<void>(() => {}), { applyTimeout: 100 });
+      service.configure('{}');
+      service.start();
+      advance(scheduler, 100);
+      const error = service.state.error;
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(Object.isFrozen(error)).toBe(true);
+    });
+
+    it('should freeze the error about a bad retry.random (issue 15 #8)', () => {
+      const { service } = setup(
+        () => {
+          throw new Error('down');
+        },
+        { retry: { jitter: 0.5, random: () => Number.NaN } },
+      );
+      service.configure('{}');
+      service.start();
+      expect(service.state.error).toBeDefined();
+      expect(service.state.error?.message).toMatch(/options\.retry\.random/);
+      expect(Object.isFrozen(service.state.error)).toBe(true);
+    });
+
+    it("should leave the caller's own error unfrozen (issue 15 #8)", () => {
+      const own = new Error('mine');
+      const { service } = setup(() => {
+        throw own;
+      });
+      service.configure('{}');
+      service.start();
+      expect(service.state.error).toBe(own);
+      expect(Object.isFrozen(own)).toBe(false);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Found by the property tests of test/properties/. Each case names its minimal counterexample
+// (and, where the property found it first, the seed and path that replayed it on the code of
+// that time: `FC_SEED=... FC_PATH=... FC_REPLAY_PATH=... npx jest <file>`) and the rule of
+// SPEC.md it checks.
+
+describe('Service (found by the property tests)', () => {
+  describe('a subscriber that calls the service from inside the notification of a retry that succeeded', () => {
+    // Found by service.property.test.ts: FC_SEED=-1671878073 FC_PATH=368:0:0:0:0:0:0:9:10:12:12
+    // FC_REPLAY_PATH='ACAd:K': retry on, apply an Observable that is up at once, its first
+    // attempt fails; a subscriber will stop() (or configure()); advance to the retry.
+    // SPEC 2.1 stop(): "Every signal that was passed to apply during the run aborts."
+    // SPEC 2.2: an Observable apply "stays open, as the background task, until the run ends or
+    // the next load of this service begins (switch semantics: the old subscription is closed
+    // and its signal aborts)".
+    function setup() {
+      const scheduler = new VirtualTimeScheduler();
+      const signals: AbortSignal[] = [];
+      const running = new Set<number>();
+      const service = new Service(
+        (_config: unknown, signal) => {
+          const n = signals.push(signal) - 1;
+          if (n === 0) throw new Error('first attempt fails');
+          // The background task: up at once, then runs until unsubscribed.
+          return new Observable<string>((subscriber) => {
+            running.add(n);
+            subscriber.next('up');
+            return () => running.delete(n);
+          });
+        },
+        { retry: true, scheduler },
+      );
+      service.configure('{"a":1}');
+      service.start(); // attempt 0 fails; a retry is pending
+      return { scheduler, signals, running, service };
+    }
+
+    function onceRunning(service: Service<unknown>, react: () => void): void {
+      let reacted = false;
+      service.stateChanges().subscribe((s) => {
+        if (!reacted && s.active && !s.loading) {
+          reacted = true;
+          react();
+        }
+      });
+    }
+
+    it('should close the task and abort its signal when the subscriber stops the service', () => {
+      const { scheduler, signals, running, service } = setup();
+      onceRunning(service, () => service.stop());
+      scheduler.flush(); // the retry's task comes up; the subscriber stops the service
+      expect(service.state.active).toBe(false);
+      expect(signals).toHaveLength(2);
+      expect(running.size).toBe(0); // before the fix: task 1 is still subscribed after stop()
+      expect(signals[1]!.aborted).toBe(true); // before the fix: its signal never aborts
+    });
+
+    it('should close the old task when the subscriber begins the next load', () => {
+      const { scheduler, signals, running, service } = setup();
+      onceRunning(service, () => service.configure('{"a":2}'));
+      scheduler.flush();
+      expect(signals).toHaveLength(3);
+      expect([...running]).toEqual([2]); // before the fix: tasks 1 and 2 both run
+      expect(signals[1]!.aborted).toBe(true);
+    });
+  });
+
+  describe('the signal of a successful load', () => {
+    // Found by service.property.test.ts: FC_SEED=145886429 FC_PATH=251:1:1:1:1:1:1:5:4:8:13:6:6:6:6
+    // FC_REPLAY_PATH='ANc3:K': a hanging promise apply; start, configure; a subscriber will
+    // configure() again; the promise resolves.
+    // SPEC 2.2: the signal "aborts when the attempt fails or the run ends"; docs/decisions.md:
+    // "The signal of a successful promise or void load stays live until the run ends, even
+    // while later loads of the same run take place."
+    it('should stay live when a subscriber begins the next load from inside the success notification', async () => {
+      const signals: AbortSignal[] = [];
+      let resolveFirst!: () => void;
+      const service = new Service((_config: unknown, signal) => {
+        signals.push(signal);
+        if (signals.length === 1) return new Promise<void>((resolve) => (resolveFirst = resolve));
+        return undefined;
+      });
+      service.configure('{"a":1}');
+      service.start();
+      let reacted = false;
+      service.stateChanges().subscribe((s) => {
+        if (!reacted && s.active && !s.loading) {
+          reacted = true;
+          service.configure('{"a":2}');
+        }
+      });
+      resolveFirst();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(signals).toHaveLength(2);
+      expect(service.state.active).toBe(true);
+      expect(signals[0]!.aborted).toBe(false); // before the fix: aborted although the run goes on
+    });
+
+    it('should stay live when the next load begins after the notification (control)', async () => {
+      const signals: AbortSignal[] = [];
+      let resolveFirst!: () => void;
+      const service = new Service((_config: unknown, signal) => {
+        signals.push(signal);
+        if (signals.length === 1) return new Promise<void>((resolve) => (resolveFirst = resolve));
+        return undefined;
+      });
+      service.configure('{"a":1}');
+      service.start();
+      resolveFirst();
+      await new Promise((resolve) => setImmediate(resolve));
+      service.configure('{"a":2}');
+      expect(signals).toHaveLength(2);
+      expect(signals[0]!.aborted).toBe(false);
+    });
+  });
+
+  describe('retry delays after many failures with initialDelay 0', () => {
+    // Found by service.property.test.ts (a long run, with the two bugs above masked): retry
+    // {initialDelay: 0, minDelay: 0}, an apply that always throws, start, configure, advance.
+    // SPEC 2.2 step 4: delay = initialDelay * factor^(failures-1), capped at maxDelay, raised to
+    // minDelay: 0 * 1.5^1751 is 0, but computed as 0 * Infinity it is NaN, and NaN survives
+    // Math.min/Math.max. nextAttemptTime becomes NaN and the retry is scheduled with a NaN delay
+    // (never, on a VirtualTimeScheduler; after 1 ms, in a tight loop, with setTimeout).
+    it('should keep a finite delay (minDelay) for ever', () => {
+      const scheduler = new VirtualTimeScheduler();
+      const service = new Service(
+        () => {
+          throw new Error('down');
+        },
+        { retry: { initialDelay: 0 }, scheduler }, // minDelay 500: a retry every 500 ms
+      );
+      service.configure('{}');
+      service.start();
+      scheduler.maxFrames = 1000 * 500; // 1000 retries
+      scheduler.flush();
+      expect(service.state.failedAttempts).toBe(1001);
+      scheduler.maxFrames = 2000 * 500;
+      scheduler.flush();
+      expect(service.state.failedAttempts).toBe(2001); // before the fix: stuck at 1752
+      expect(Number.isFinite(service.state.nextAttemptTime)).toBe(true); // before the fix: NaN
     });
   });
 });

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { config as rxConfig } from 'rxjs';
+import { Observable, VirtualTimeScheduler, config as rxConfig } from 'rxjs';
 import {
   AlreadyExistsError,
   ImmutableError,
@@ -133,9 +133,45 @@ interface Row {
 const svc = (options: unknown) => () => new Service(() => {}, bad(options));
 const retry = (options: unknown) => svc({ retry: options });
 const TOO_LONG = 'must be at most 2147483647 ms (about 24.8 days, the longest a timer can wait), got ';
-const SOURCE = 'Lifecycle (such as a Service) or a ServiceMap';
+const SOURCE = 'Lifecycle (such as a Service) or a ServiceStates (such as a ServiceMap)';
 const lifecycle = 'Lifecycle (start, configure, stop, state, state$, stateChanges, stateAndChanges)';
 const parseError = new SyntaxError('my parser says no');
+const entropyError = new Error('no entropy');
+
+/** What `random` gives (or throws) to a retry that jitters (issue 15 #6, #7). */
+type Random = () => number;
+const down = () => {
+  throw new Error('down');
+};
+
+/** A running Service whose apply always fails, with `random` as its retry's source of jitter. */
+function jitteredService(random: Random): { service: Service<unknown>; scheduler: VirtualTimeScheduler } {
+  const scheduler = new VirtualTimeScheduler();
+  const service = new Service(down, { scheduler, retry: { jitter: 0.5, random } });
+  service.configure('{}');
+  service.start();
+  return { service, scheduler };
+}
+
+/**
+ * A row for a `random` that returns a value out of [0, 1): not thrown, but the load gives up
+ * with an error of `errorClass` naming the field (issue 15 #7), frozen (#8), and no timer left.
+ */
+function badRandomRow(id: string, value: unknown, errorClass: ErrorClass, shown: string): Row {
+  return {
+    id,
+    error: null,
+    act: () => jitteredService(() => value as number),
+    then: (_fx, result) => {
+      const { service, scheduler } = result as ReturnType<typeof jitteredService>;
+      expect(service.state).toMatchObject({ active: false, loading: false, nextAttemptTime: undefined });
+      expect(service.state.error).toBeInstanceOf(errorClass);
+      expect(service.state.error!.message).toBe(`options.retry.random must return a number in [0, 1), got ${shown}`);
+      expect(Object.isFrozen(service.state.error)).toBe(true);
+      expect(scheduler.actions).toHaveLength(0);
+    },
+  };
+}
 const factoryError = new Error('unknown kind: robot');
 
 const ROWS: Row[] = [
@@ -209,6 +245,60 @@ const ROWS: Row[] = [
   },
   { id: 'R24', error: RangeError, message: `options.maxDelay ${TOO_LONG}1000000000000`, act: () => retryBackoff({ maxDelay: 1e12 }) },
   { id: 'R25', error: TypeError, message: 'apply must be a function, got undefined', act: () => monoApply(bad(undefined)) },
+  badRandomRow('R26', NaN, RangeError, 'NaN'),
+  badRandomRow('R27', undefined, TypeError, 'undefined'),
+  badRandomRow('R28', 1, RangeError, '1'),
+  badRandomRow('R29', -0.5, RangeError, '-0.5'),
+  {
+    id: 'R30',
+    error: null,
+    act: () =>
+      jitteredService(() => {
+        throw entropyError;
+      }),
+    then: (_fx, result) => {
+      const { service } = result as ReturnType<typeof jitteredService>;
+      const { error } = service.state;
+      expect(error === entropyError || error?.cause === entropyError).toBe(true);
+      expect(service.state.loading === false || service.state.nextAttemptTime !== undefined).toBe(true);
+    },
+  },
+  {
+    id: 'R31',
+    error: null,
+    act: () => {
+      const scheduler = new VirtualTimeScheduler();
+      const failures = new Observable<never>((subscriber) => subscriber.error(new Error('down')));
+      const errors: unknown[] = [];
+      failures.pipe(retryBackoff({ scheduler, jitter: 0.5, random: () => NaN })).subscribe({ error: (e) => errors.push(e) });
+      return { errors, scheduler };
+    },
+    then: (_fx, result) => {
+      const { errors, scheduler } = result as { errors: unknown[]; scheduler: VirtualTimeScheduler };
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(RangeError);
+      expect((errors[0] as Error).message).toBe('options.random must return a number in [0, 1), got NaN');
+      expect(scheduler.actions).toHaveLength(0);
+    },
+  },
+  {
+    id: 'R32',
+    error: null,
+    act: () => {
+      const scheduler = new VirtualTimeScheduler();
+      const promise = retryApply(down, { scheduler, jitter: 0.5, random: () => 2 })({}, new AbortController().signal);
+      const outcome: { error?: unknown } = {};
+      promise.catch((e: unknown) => (outcome.error = e));
+      return { outcome, scheduler };
+    },
+    then: async (_fx, result) => {
+      const { outcome, scheduler } = result as { outcome: { error?: unknown }; scheduler: VirtualTimeScheduler };
+      await new Promise((r) => setImmediate(r));
+      expect(outcome.error).toBeInstanceOf(RangeError);
+      expect((outcome.error as Error).message).toBe('options.random must return a number in [0, 1), got 2');
+      expect(scheduler.actions).toHaveLength(0);
+    },
+  },
 
   // configure, parse, apply
   { id: 'C1', error: TypeError, message: 'config must be a string or a Uint8Array, got 42', act: (fx) => fx.service.configure(bad(42)) },
@@ -293,6 +383,7 @@ const ROWS: Row[] = [
       expect(state.error).toBeInstanceOf(Error);
       expect(state.error!.message).toBe('disk full');
       expect(state.error!.cause).toBe('disk full');
+      expect(Object.isFrozen(state.error)).toBe(true); // made by the library: frozen with the State (issue 15 #8)
     },
   },
 
@@ -338,13 +429,14 @@ const ROWS: Row[] = [
   {
     id: 'M11',
     error: TypeError,
-    message: 'state.config must be a string or a Uint8Array, got 42',
+    // The map hands any config to the service (raw configs may be objects): its parse refuses.
+    message: 'config must be a string or a Uint8Array, got 42',
     act: (fx) => fx.map.create('b', 'worker', { config: bad(42) }),
   },
   {
     id: 'M12',
     error: TypeError,
-    message: 'state.config must be a string or a Uint8Array, got null',
+    message: 'state.config must not be null (leave it out for no config)',
     act: (fx) => fx.map.create('b', 'worker', { active: true, config: bad(null) }),
   },
   {

@@ -9,13 +9,16 @@
  *   of one whose apply is a never-ending Observable task, each with subscribers attached;
  * - `map`: `cycles` times create() (started and configured) and delete() on a map with a
  *   `listen()`, a `getAndListenState()`, a `states$` and a `summary$` listener attached;
+ * - `configure` and `configureMono`: `cycles` times configure() of one running service whose
+ *   apply returns at once (plain, or wrapped in `monoApply`), with a subscriber attached; then
+ *   stop(), and whether the signals of the first and the last apply call aborted (issue 15 #4);
  * - `exit`: starts a service with a retry pending and one with an apply timeout pending on the
  *   real clock, stops both and returns: the process must then exit by itself.
  */
 import { Observable } from 'rxjs';
-import { Service, ServiceMap } from 'rx-lifecycle';
+import { Service, ServiceMap, monoApply } from 'rx-lifecycle';
 
-export type Scenario = 'service' | 'map' | 'exit';
+export type Scenario = 'service' | 'map' | 'configure' | 'configureMono' | 'exit';
 
 export interface Measurement {
   readonly scenario: Scenario;
@@ -26,19 +29,35 @@ export interface Measurement {
   readonly after: number;
   /** What the subscribers and listeners received, to show the cycles did their work. */
   readonly notifications: number;
+  /** `configure*` only: whether the first and the last signal handed to apply aborted on stop. */
+  readonly aborted?: { readonly first: boolean; readonly last: boolean };
 }
 
-function heapAfterGc(): number {
+/**
+ * heapUsed after a full gc, measured in a task of its own: a `WeakRef` (and so the link an
+ * `AbortSignal.any` keeps to its sources) holds its target until the job that made or read
+ * it ends, so a measurement in the same synchronous job would count what is already garbage.
+ * Finalizers (`FinalizationRegistry` callbacks) run between two collections, so that what
+ * they release is not counted either: garbage freed by the next task is not a leak.
+ */
+async function heapAfterGc(): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('run with node --expose-gc');
-  for (let i = 0; i < 4; i++) gc();
+  for (let round = 0; round < 2; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 4; i++) gc();
+  }
   return process.memoryUsage().heapUsed;
 }
 
-/** The work of one scenario: `run(n)` does n cycles; `count()` what listeners got so far. */
+/**
+ * The work of one scenario: `run(n)` does n cycles; `count()` what listeners got so far;
+ * `finish()`, if any, ends the scenario after the measurement and reports on it.
+ */
 interface Workload {
   run(n: number): void;
   count(): number;
+  finish?(): Pick<Measurement, 'aborted'>;
 }
 
 function serviceWorkload(): Workload {
@@ -90,14 +109,56 @@ function mapWorkload(): Workload {
   };
 }
 
+/**
+ * One running service configured again and again; its apply succeeds at once. The first and
+ * the last signal are kept (only those two, so that keeping them costs nothing that grows).
+ */
+function configureWorkload(mono: boolean): Workload {
+  let notifications = 0;
+  let first: AbortSignal | undefined;
+  let last: AbortSignal | undefined;
+  const record = (_config: unknown, signal: AbortSignal): void => {
+    first ??= signal;
+    last = signal;
+  };
+  const service = new Service(mono ? monoApply(record) : record);
+  service.state$.subscribe(() => notifications++);
+  service.configure('{"n":0}');
+  service.start();
+  const configs = ['{"n":1}', '{"n":2}'];
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) service.configure(configs[i % 2]!);
+    },
+    count: () => notifications,
+    finish() {
+      service.stop();
+      return { aborted: { first: first?.aborted === true, last: last?.aborted === true } };
+    },
+  };
+}
+
+function workloadOf(scenario: Exclude<Scenario, 'exit'>): Workload {
+  switch (scenario) {
+    case 'service':
+      return serviceWorkload();
+    case 'map':
+      return mapWorkload();
+    case 'configure':
+      return configureWorkload(false);
+    case 'configureMono':
+      return configureWorkload(true);
+  }
+}
+
 /** Runs `cycles` cycles of `scenario` after a warm-up, and measures the heap around them. */
-export function measure(scenario: Exclude<Scenario, 'exit'>, cycles: number): Measurement {
-  const workload = scenario === 'service' ? serviceWorkload() : mapWorkload();
+export async function measure(scenario: Exclude<Scenario, 'exit'>, cycles: number): Promise<Measurement> {
+  const workload = workloadOf(scenario);
   workload.run(Math.min(10_000, Math.ceil(cycles / 10))); // JIT, inline caches, pools
-  const before = heapAfterGc();
+  const before = await heapAfterGc();
   workload.run(cycles);
-  const after = heapAfterGc();
-  return { scenario, cycles, before, after, notifications: workload.count() };
+  const after = await heapAfterGc();
+  return { scenario, cycles, before, after, notifications: workload.count(), ...workload.finish?.() };
 }
 
 /** Leaves a stopped service with a retry and an apply timeout that were pending. */
@@ -124,8 +185,8 @@ if (/leaks\.script\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
     stopWithTimersPending();
     console.log(JSON.stringify({ scenario, stopped: true }));
     // Nothing else: the process exits once nothing is pending.
-  } else if (scenario === 'service' || scenario === 'map') {
-    console.log(JSON.stringify(measure(scenario, Number(process.argv[3]))));
+  } else if (['service', 'map', 'configure', 'configureMono'].includes(scenario)) {
+    void measure(scenario, Number(process.argv[3])).then((m) => console.log(JSON.stringify(m)));
   } else {
     throw new Error(`unknown scenario ${String(scenario)}`);
   }

@@ -1,8 +1,9 @@
 /**
  * Leak checks.
  *
- * Heap: many start/stop cycles of services, and create/delete cycles of a map with listeners
- * of every kind attached, must leave the heap flat: measured after a full gc, it may grow by
+ * Heap: many start/stop cycles of services, create/delete cycles of a map with listeners
+ * of every kind attached, and configure() calls on one running service (plain apply and
+ * `monoApply`, issue 15 #4) must leave the heap flat: measured after a full gc, it may grow by
  * less than 2 MB over the whole run. Pass or fail depends on bytes, never on time. The counts
  * are quick by default; `LEAK_FULL=1 npx jest test/leaks.test.ts` runs the full ones
  * (1,000,000 start/stop cycles and 100,000 create/delete cycles; about a minute).
@@ -23,6 +24,7 @@ import { measure, type Measurement, type Scenario } from './leaks.script';
 const FULL = process.env.LEAK_FULL === '1';
 const SERVICE_CYCLES = FULL ? 1_000_000 : 50_000;
 const MAP_CYCLES = FULL ? 100_000 : 20_000;
+const CONFIGURE_CYCLES = 100_000;
 const MAX_GROWTH = 2 * 1024 * 1024;
 
 const root = resolve(__dirname, '..');
@@ -65,6 +67,24 @@ describe('leaks', () => {
         expect(m.after - m.before).toBeLessThan(MAX_GROWTH);
       },
       FULL ? 600_000 : 60_000,
+    );
+  });
+
+  describe('heap over configure() calls on one running service (issue 15 #4)', () => {
+    it.each([
+      ['a plain apply', 'configure'],
+      ['monoApply', 'configureMono'],
+    ] as const)(
+      `should stay flat over ${CONFIGURE_CYCLES} configure() calls with %s, and abort every signal on stop (issue 15 #4)`,
+      async (_label, scenario) => {
+        const m = await measured(scenario, CONFIGURE_CYCLES);
+        expect(m.cycles).toBe(CONFIGURE_CYCLES);
+        // Each configure() publishes a loading and a loaded State.
+        expect(m.notifications).toBeGreaterThanOrEqual(CONFIGURE_CYCLES * 2);
+        expect(m.after - m.before).toBeLessThan(MAX_GROWTH);
+        expect(m.aborted).toEqual({ first: true, last: true });
+      },
+      60_000,
     );
   });
 

@@ -122,13 +122,13 @@ describe('public types', () => {
     it('should type a map by its services', () => {
       const map = new ServiceMap((_id, _kind) => new Service((c: Cfg) => void c, { parse: (c: Cfg) => c }));
       type S = Service<Cfg, Cfg>;
+      expect(map.create('a', 'k', { active: true, config: { port: 1 } }).state.config).toEqual({ port: 1 });
       expectTypeOf(map).toEqualTypeOf<ServiceMap<S>>();
       expectTypeOf(map.get('a')).toEqualTypeOf<import('rx-lifecycle').ServiceRecord<S> | undefined>();
       expectTypeOf(map.values()[0]!.service).toEqualTypeOf<S>();
       expectTypeOf(map.states()[0]!.state.config).toEqualTypeOf<Cfg | undefined>();
       expectTypeOf(map.create).parameter(2).toEqualTypeOf<import('rx-lifecycle').CreateState<Cfg> | undefined>();
       expectTypeOf(map).toMatchTypeOf<ServiceStates<StateRecordBase>>();
-      expect(map.create('a', 'k', { active: true, config: { port: 1 } }).state.config).toEqual({ port: 1 });
     });
 
     it('should give map events a required id and kind', () => {

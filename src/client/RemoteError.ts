@@ -28,12 +28,15 @@ export class RemoteError extends LifecycleError {
    * @param message - the answer's message.
    * @param options - `cause`, as for `Error`.
    */
-  constructor(
-    readonly status: number,
-    code: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(code, message, options);
+  /** The answer's error code (the section 9 codes, or the server's own). */
+  override readonly code: string;
+
+  /** The HTTP status of the answer (0 when there was none), or the one a transport maps its failure to. */
+  readonly status: number;
+
+  constructor(status: number, code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.status = status;
+    this.code = code;
   }
 }

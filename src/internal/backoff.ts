@@ -79,7 +79,8 @@ export function backoffPolicy(options: RetryOptions | undefined, field = 'option
  * The wait before the attempt that follows failure number `failures` (1-based):
  * `initialDelay * factor^(failures - 1)`, capped at `maxDelay`, raised to `minDelay`,
  * then reduced by up to `jitter` of itself at random. Jitter may take it below `minDelay`.
- * @throws RangeError when `random` returns something outside `[0, 1)`; whatever it throws.
+ * @throws TypeError when `random` returns a non-number, RangeError for a number outside
+ * `[0, 1)`; whatever it throws.
  */
 export function backoffDelay(policy: BackoffPolicy, failures: number): number {
   // 0 * Infinity is NaN: with no initial delay the growth stays 0, however many failures.
@@ -88,7 +89,8 @@ export function backoffDelay(policy: BackoffPolicy, failures: number): number {
   if (policy.jitter === 0) return delay;
   const r = policy.random();
   if (typeof r !== 'number' || !(r >= 0 && r < 1)) {
-    throw frozenError(new RangeError(`${policy.field}.random must return a number in [0, 1), got ${String(r)}`));
+    const message = `${policy.field}.random must return a number in [0, 1), got ${String(r)}`;
+    throw frozenError(typeof r === 'number' ? new RangeError(message) : new TypeError(message));
   }
   return delay * (1 - policy.jitter * r);
 }

@@ -1,8 +1,9 @@
 import type { Lifecycle, RawConfigOf } from '../Lifecycle.js';
+import type { Subscription } from 'rxjs';
 import type { ServiceRecord, StateRecord } from '../records.js';
 import { Service } from '../Service.js';
 import { sameState, type State } from '../State.js';
-import { follow } from './follow.js';
+import type { OutboxMember } from './outbox.js';
 import { show } from './validate.js';
 
 /**
@@ -10,14 +11,17 @@ import { show } from './validate.js';
  * `service`; it is frozen), and, while the map's States are listened to, the listener that
  * follows its service. One object per record.
  */
-export class Entry<S extends Lifecycle<any>> implements ServiceRecord<S> {
+export class Entry<S extends Lifecycle<any>> implements ServiceRecord<S>, OutboxMember<State<RawConfigOf<S>>> {
   readonly id: string;
   readonly kind: string;
   readonly service: S;
   readonly #changed: Changed;
-  /** The last State seen, as a record (reused as the next change's `oldValue`), while followed. */
-  #last: StateRecord<S> | undefined;
-  #unfollow: (() => State<RawConfigOf<S>>[]) | undefined;
+  /** The last State seen while followed (or read while not), to tell the next one from. */
+  #state: State<RawConfigOf<S>> | undefined;
+  /** How the service is followed: as a member of its outbox (`true`), by a subscription, or not. */
+  #follow: Subscription | true | undefined;
+  /** The outbox's place for this member (see OutboxMember). */
+  #seen = 0;
 
   constructor(id: string, kind: string, service: S, changed: Changed) {
     this.id = id;
@@ -28,57 +32,103 @@ export class Entry<S extends Lifecycle<any>> implements ServiceRecord<S> {
   }
 
   /** The last State seen while followed. @internal */
-  get last(): StateRecord<S> | undefined {
-    return this.#last;
+  get state(): State<RawConfigOf<S>> | undefined {
+    return this.#state;
   }
 
   /** Whether the map follows the service (someone listens to its States). @internal */
   get tracked(): boolean {
-    return this.#unfollow !== undefined;
+    return this.#follow !== undefined;
+  }
+
+  /** @internal */
+  get seen(): number {
+    return this.#seen;
+  }
+
+  set seen(value: number) {
+    this.#seen = value;
   }
 
   /** A State of the service: the outbox (or subscription) calls this. @internal */
   next(state: State<RawConfigOf<S>>): void {
-    const previous = this.#last;
-    if (this.#unfollow === undefined || previous === undefined || previous.state === state) return;
+    const previous = this.#state;
+    if (this.#follow === undefined || previous === undefined || previous === state) return;
+    this.#state = state;
     this.#changed(this, previous, state);
   }
 
   /**
-   * The record of the current State. While not followed, it asks the service, and keeps the
-   * record while the State is the same by content, so that a Lifecycle that hands out copies
-   * still gives one record object per State.
+   * The current State. While not followed, it asks the service, and keeps the State it had
+   * while the new one is the same by content, so that a Lifecycle that hands out copies gives
+   * one State object per State.
    * @internal
    */
-  current(): StateRecord<S> {
-    const last = this.#last;
-    if (this.#unfollow !== undefined) return last!;
-    const state = this.service.state as State<RawConfigOf<S>>;
-    return last !== undefined && (last.state === state || sameState(last.state, state)) ? last : this.advance(state);
+  current(): State<RawConfigOf<S>> {
+    if (this.#follow !== undefined) return this.#state!;
+    return this.#settle(this.service.state as State<RawConfigOf<S>>);
   }
 
-  /** Takes `state` as the last seen, and returns its record. @internal */
-  advance(state: State<RawConfigOf<S>>): StateRecord<S> {
-    return (this.#last = { id: this.id, kind: this.kind, service: this.service, state });
+  /** A record of this entry with `state`: made per change and per snapshot. @internal */
+  record(state: State<RawConfigOf<S>>): StateRecord<S> {
+    return { id: this.id, kind: this.kind, service: this.service, state };
   }
 
-  /** Starts following the service. @internal */
-  track(): StateRecord<S> {
-    const last = this.#last;
-    const [state, unfollow] = follow(this.service, this);
-    this.#unfollow = unfollow;
-    return last !== undefined && sameState(last.state, state) ? last : this.advance(state);
+  /**
+   * Whether two States of this service are one: the same object, or, for a Lifecycle that is
+   * not a Service (it may hand out copies), the same content.
+   * @internal
+   */
+  same(a: State<RawConfigOf<S>>, b: State<RawConfigOf<S>>): boolean {
+    return a === b || (!(this.service instanceof Service) && sameState(a, b));
+  }
+
+  /** Takes `state` as the last seen; @returns it. @internal */
+  advance(state: State<RawConfigOf<S>>): State<RawConfigOf<S>> {
+    return (this.#state = state);
+  }
+
+  /**
+   * Starts following the service: the one way a map follows a Lifecycle. A {@link Service}
+   * takes this entry into the outbox its own subscribers use (no subscription, no second
+   * channel); any other Lifecycle is subscribed to.
+   * @returns the State it starts from.
+   * @internal
+   */
+  track(): State<RawConfigOf<S>> {
+    const service = this.service;
+    if (service instanceof Service) {
+      this.#follow = true;
+      service.follow(this);
+      return this.#settle(service.state);
+    }
+    const [state, changes] = service.stateAndChanges();
+    const settled = this.#settle(state);
+    this.#follow = changes.subscribe(this);
+    return settled;
   }
 
   /**
    * Stops following.
-   * @returns the States the service committed that this entry has not seen yet, oldest first.
+   * @returns the States the service committed that this entry has not seen yet, oldest first
+   * (a Service can tell; another Lifecycle cannot, and gives none).
    * @internal
    */
   untrack(): State<RawConfigOf<S>>[] {
-    const unfollow = this.#unfollow;
-    this.#unfollow = undefined;
-    return unfollow?.() ?? [];
+    const follow = this.#follow;
+    if (follow === undefined) return [];
+    this.#follow = undefined;
+    if (follow !== true) {
+      follow.unsubscribe();
+      return [];
+    }
+    return (this.service as unknown as Service<unknown, RawConfigOf<S>>).unfollow(this);
+  }
+
+  /** `state`, or the State seen before when it is the same one. */
+  #settle(state: State<RawConfigOf<S>>): State<RawConfigOf<S>> {
+    const last = this.#state;
+    return last !== undefined && this.same(last, state) ? last : (this.#state = state);
   }
 }
 
@@ -87,7 +137,7 @@ export class Entry<S extends Lifecycle<any>> implements ServiceRecord<S> {
  * no function type mentions the service type (that would make the map invariant in it).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Changed = (entry: Entry<any>, previous: StateRecord<any>, next: State<any>) => void;
+export type Changed = (entry: Entry<any>, previous: State<any>, next: State<any>) => void;
 
 /** Changes a re-created id publishes once the remove of the record it replaces is out. */
 export interface Leaving {

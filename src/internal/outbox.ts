@@ -3,14 +3,15 @@ export interface OutboxListener<T> {
   next(item: T): void;
 }
 
-/** A listener, the number of the first item it is to get, and of the next one it has not had. */
-interface Joined<T> {
-  readonly listener: OutboxListener<T>;
-  readonly from: number;
-  next: number;
+/**
+ * A listener that the outbox keeps its place in the stream on, so that following costs no
+ * object of its own (a map's record is one). `seen` is the number of the next item it is to
+ * get: set to the next push when it joins (so nothing queued before reaches it), then moved on
+ * by each delivery. The outbox sets it.
+ */
+export interface OutboxMember<T> extends OutboxListener<T> {
+  seen: number;
 }
-
-const NONE: readonly never[] = Object.freeze([]);
 
 /**
  * The one way this library delivers: a first-in, first-out outbox with a batch depth and a
@@ -32,40 +33,54 @@ const NONE: readonly never[] = Object.freeze([]);
  * Cheap when nothing nests: one pending slot, and an array only while deliveries pile up.
  */
 export class Outbox<T> {
-  #joined: readonly Joined<T>[] = NONE;
+  /** One member, or several (copied on write), or none. */
+  #members: OutboxMember<T> | readonly OutboxMember<T>[] | undefined;
   /** Open batches: deliveries wait until it is back to 0. */
   #depth = 0;
   /** Items pushed ever: the number the next push takes. */
   #pushed = 0;
-  /** Items handed to the delivery loop ever (delivered or being delivered). */
-  #taken = 0;
-  /** The first queued item, and the rest when there are more (made only then). */
+  /** Items delivered to everyone ever: the number of the oldest queued item (the one being delivered). */
+  #done = 0;
+  /** The oldest queued item, and the ones after it when there are more (an array made only then). */
   #first: T | undefined;
   #rest: T[] | undefined;
-  #restAt = 0;
   #delivering = false;
-  /** The item being delivered. */
-  #current: T | undefined;
 
   /** Whether anyone listens. */
   get observed(): boolean {
-    return this.#joined.length > 0;
+    return this.#members !== undefined;
+  }
+
+  /** Adds `member` for the items pushed from now on. */
+  add(member: OutboxMember<T>): void {
+    member.seen = this.#pushed;
+    const members = this.#members;
+    this.#members = members === undefined ? member : Array.isArray(members) ? [...members, member] : [members as OutboxMember<T>, member];
   }
 
   /**
-   * Adds `listener` for the items pushed from now on.
-   * @returns what removes it again; it returns the items pushed for the listener that it has
-   * not had yet (a listener leaving in the middle of a delivery), oldest first.
+   * Removes `member`.
+   * @returns the items pushed for it that it has not had yet (it leaves in the middle of a
+   * delivery), oldest first.
    */
-  join(listener: OutboxListener<T>): () => T[] {
-    const joined: Joined<T> = { listener, from: this.#pushed, next: this.#pushed };
-    this.#joined = [...this.#joined, joined];
-    return () => {
-      const i = this.#joined.indexOf(joined);
-      if (i < 0) return [];
-      this.#joined = [...this.#joined.slice(0, i), ...this.#joined.slice(i + 1)];
-      return this.#undelivered(joined.next);
-    };
+  remove(member: OutboxMember<T>): T[] {
+    const members = this.#members;
+    if (members === member) this.#members = undefined;
+    else if (Array.isArray(members) && members.includes(member)) {
+      const rest = members.filter((m) => m !== member);
+      this.#members = rest.length === 1 ? rest[0] : rest;
+    } else return [];
+    return this.#undelivered(member.seen);
+  }
+
+  /**
+   * Adds `listener` (an RxJS `Subscriber`) for the items pushed from now on.
+   * @returns what removes it again.
+   */
+  join(listener: OutboxListener<T>): () => void {
+    const member: OutboxMember<T> = { next: (item) => listener.next(item), seen: 0 };
+    this.add(member);
+    return () => void this.remove(member);
   }
 
   /** Opens a batch: what is pushed until the matching {@link Outbox.close} waits for it. */
@@ -80,8 +95,8 @@ export class Outbox<T> {
 
   /** Queues `item` for every listener. Nothing is queued while nobody listens. */
   push(item: T): void {
-    if (this.#joined.length === 0) return;
-    if (this.#pushed++ === this.#taken) this.#first = item;
+    if (this.#members === undefined) return;
+    if (this.#pushed++ === this.#done) this.#first = item;
     else (this.#rest ??= []).push(item);
   }
 
@@ -90,43 +105,34 @@ export class Outbox<T> {
     if (this.#depth > 0 || this.#delivering) return;
     this.#delivering = true;
     try {
-      while (this.#taken < this.#pushed) {
-        const number = this.#taken++;
-        const item = this.#take();
-        this.#current = item;
-        const joined = this.#joined;
-        for (let i = 0; i < joined.length; i++) {
-          const j = joined[i]!;
-          if (j.from > number) continue;
-          j.next = number + 1;
-          j.listener.next(item);
-        }
+      // The item being delivered stays queued until everyone had it, so that a member that
+      // leaves meanwhile can be handed what it missed.
+      while (this.#done < this.#pushed) {
+        const number = this.#done;
+        const item = this.#first !== undefined ? this.#first : this.#rest![0]!;
+        const members = this.#members;
+        if (members !== undefined && !Array.isArray(members)) deliver(members as OutboxMember<T>, number, item);
+        else if (members !== undefined) for (let i = 0; i < members.length; i++) deliver(members[i]!, number, item);
+        this.#done++;
+        if (this.#first !== undefined) this.#first = undefined;
+        else this.#rest!.shift();
       }
     } finally {
       this.#delivering = false;
-      this.#current = undefined;
       this.#rest = undefined;
-      this.#restAt = 0;
     }
   }
 
-  /** The items from number `from` on that are not delivered to everyone yet. */
+  /** The queued items from number `from` on, oldest first. */
   #undelivered(from: number): T[] {
-    const out: T[] = [];
-    if (from >= this.#pushed) return out;
-    if (this.#delivering && from < this.#taken) out.push(this.#current as T);
-    if (this.#first !== undefined) out.push(this.#first);
-    if (this.#rest !== undefined) for (let i = this.#restAt; i < this.#rest.length; i++) out.push(this.#rest[i]!);
-    return out;
+    const queued = this.#first !== undefined ? [this.#first, ...(this.#rest ?? [])] : [...(this.#rest ?? [])];
+    return queued.slice(Math.max(0, from - this.#done));
   }
+}
 
-  #take(): T {
-    const rest = this.#rest;
-    if (this.#first !== undefined || rest === undefined || this.#restAt >= rest.length) {
-      const item = this.#first as T;
-      this.#first = undefined;
-      return item;
-    }
-    return rest[this.#restAt++]!;
-  }
+/** Hands item number `number` to `member`, unless it joined after that item was pushed. */
+function deliver<T>(member: OutboxMember<T>, number: number, item: T): void {
+  if (member.seen > number) return;
+  member.seen = number + 1;
+  member.next(item);
 }

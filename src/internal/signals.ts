@@ -42,8 +42,13 @@ export function childController(parent: AbortSignal | undefined, weakly = true):
 /** Completed attempts a run keeps strongly before it starts to hold them weakly. */
 const STRONG = 8;
 
-/** The controller behind each weakly held signal: alive exactly as long as its signal. */
-const owners = new WeakMap<AbortSignal, Abortable>();
+/**
+ * The key under which a weakly held signal carries its controller, so that the controller
+ * lives exactly as long as the signal (a `WeakMap` would do it too, but its table keeps its
+ * largest size after a burst).
+ */
+const OWNER = Symbol('rx-lifecycle.owner');
+type Owned = AbortSignal & { [OWNER]?: Abortable };
 
 /**
  * The signals one run of a service has handed to apply: each must abort when the run ends,
@@ -58,10 +63,17 @@ const owners = new WeakMap<AbortSignal, Abortable>();
  * signal to the strong set, so the listener's clean-up always runs. (`AbortSignal.any` would
  * do the same, but Node 20 keeps about 60 bytes per call on the parent signal for good.)
  */
+/** Drops the `WeakRef` of a collected signal from the run that held it. */
+const collected =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<{ readonly set: Set<WeakRef<AbortSignal>>; readonly ref: WeakRef<AbortSignal> }>(({ set, ref }) =>
+        set.delete(ref),
+      )
+    : undefined;
+
 export class RunSignals {
   #strong: Abortable[] = [];
-  #weak: WeakRef<AbortSignal>[] = [];
-  #sweepAt = 64;
+  #weak = new Set<WeakRef<AbortSignal>>();
   /** Controllers of this run whose signal has a listener (while not in `#strong` yet). */
   #listened: WeakSet<Abortable> | undefined;
 
@@ -79,12 +91,10 @@ export class RunSignals {
       return;
     }
     const signal = controller.signal;
-    owners.set(signal, controller);
-    this.#weak.push(new WeakRef(signal));
-    if (this.#weak.length >= this.#sweepAt) {
-      this.#weak = this.#weak.filter((ref) => ref.deref() !== undefined);
-      this.#sweepAt = 2 * this.#weak.length + 64;
-    }
+    const ref = new WeakRef(signal);
+    (signal as Owned)[OWNER] = controller;
+    this.#weak.add(ref);
+    collected?.register(signal, { set: this.#weak, ref });
   }
 
   /** The run ended: every signal it handed out aborts with `reason`. */
@@ -92,11 +102,11 @@ export class RunSignals {
     const strong = this.#strong;
     const weak = this.#weak;
     this.#strong = [];
-    this.#weak = [];
+    this.#weak = new Set();
     for (const controller of strong) controller.abort(reason);
     for (const ref of weak) {
       const signal = ref.deref();
-      if (signal !== undefined) owners.get(signal)?.abort(reason);
+      (signal as Owned | undefined)?.[OWNER]?.abort(reason);
     }
   }
 
@@ -105,7 +115,7 @@ export class RunSignals {
     const listened = () => {
       if ((this.#listened ??= new WeakSet()).has(controller)) return;
       this.#listened.add(controller);
-      if (owners.has(controller.signal)) this.#strong.push(controller); // kept weakly so far
+      if ((controller.signal as Owned)[OWNER] !== undefined) this.#strong.push(controller); // kept weakly so far
     };
     const { addEventListener } = AbortSignal.prototype;
     const onabort = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'onabort');

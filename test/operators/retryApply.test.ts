@@ -310,4 +310,26 @@ describe('retryApply', () => {
       expect(() => retryApply(() => {}, { scheduler: 5 } as never)).toThrow('scheduler');
     });
   });
+
+  describe('a signal that aborts during the first synchronous attempt (issue 15 #5)', () => {
+    it('should reject with signal.reason and leave no timer (issue 15 #5)', async () => {
+      const reason = new Error('cancelled by the caller');
+      let calls = 0;
+      const retried = retryApply(
+        () => {
+          calls++;
+          controller.abort(reason);
+          throw new Error('down');
+        },
+        { scheduler, initialDelay: 100 },
+      );
+      const t = track(retried({}, controller.signal));
+      await tick();
+      expect(t.settled()).toBe(true); // before the fix: it waits for a retry, for ever
+      await expect(t.result).rejects.toBe(reason);
+      expect(scheduler.actions).toHaveLength(0);
+      scheduler.flush();
+      expect(calls).toBe(1);
+    });
+  });
 });

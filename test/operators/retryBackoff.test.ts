@@ -1,4 +1,4 @@
-import { NEVER, VirtualTimeScheduler, config, defer, of, take, throwError, type Observable } from 'rxjs';
+import { NEVER, Observable, VirtualTimeScheduler, config, defer, from, of, take, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { AbortRetryError, abortRetry, retryBackoff, type RetryContext } from 'rx-lifecycle';
 
@@ -564,6 +564,83 @@ describe('retryBackoff', () => {
 
     it('should accept no options', () => {
       expect(typeof retryBackoff()).toBe('function');
+    });
+  });
+
+  describe('a synchronous source and an early unsubscribe (issue 15 #11)', () => {
+    /** A synchronous generator of at most `limit` values, counting what was read. */
+    function counted(limit: number) {
+      const read = { count: 0 };
+      function* values(): Generator<number> {
+        for (let i = 0; i < limit; i++) {
+          read.count++;
+          yield i;
+        }
+      }
+      return { read, values };
+    }
+
+    it('should stop reading a synchronous iterable once take(3) has its values (issue 15 #11)', () => {
+      const { read, values } = counted(10_000);
+      const seen: number[] = [];
+      let completed = false;
+      from(values())
+        .pipe(retryBackoff(), take(3))
+        .subscribe({ next: (v) => seen.push(v), complete: () => (completed = true) });
+      expect(seen).toEqual([0, 1, 2]);
+      expect(completed).toBe(true);
+      expect(read.count).toBe(3); // as RxJS's own retry: before the fix, all 10,000
+    });
+
+    it('should close the subscriber a synchronous source sees once take(2) has its values (issue 15 #11)', () => {
+      let emitted = 0;
+      let closedSeen = false;
+      const source = new Observable<number>((subscriber) => {
+        for (let i = 0; i < 1000; i++) {
+          if (subscriber.closed) {
+            closedSeen = true;
+            return;
+          }
+          emitted++;
+          subscriber.next(i);
+        }
+        subscriber.complete();
+      });
+      const seen: number[] = [];
+      source.pipe(retryBackoff(), take(2)).subscribe((v) => seen.push(v));
+      expect(seen).toEqual([0, 1]);
+      expect(emitted).toBe(2);
+      expect(closedSeen).toBe(true);
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Found by the property tests of test/properties/. Each case names its minimal counterexample
+// (and, where the property found it first, the seed and path that replayed it on the code of
+// that time: `FC_SEED=... FC_PATH=... FC_REPLAY_PATH=... npx jest <file>`) and the rule of
+// SPEC.md it checks.
+
+describe('retryBackoff (found by the property tests)', () => {
+  describe('retry delays after many failures with initialDelay 0', () => {
+    // Found by service.property.test.ts (a long run, with the two bugs above masked): retry
+    // {initialDelay: 0, minDelay: 0}, an apply that always throws, start, configure, advance.
+    // SPEC 2.2 step 4: delay = initialDelay * factor^(failures-1), capped at maxDelay, raised to
+    // minDelay: 0 * 1.5^1751 is 0, but computed as 0 * Infinity it is NaN, and NaN survives
+    // Math.min/Math.max. nextAttemptTime becomes NaN and the retry is scheduled with a NaN delay
+    // (never, on a VirtualTimeScheduler; after 1 ms, in a tight loop, with setTimeout).
+    it('should keep retrying in retryBackoff too', () => {
+      const scheduler = new VirtualTimeScheduler();
+      let subscriptions = 0;
+      const source = new Observable<never>((subscriber) => {
+        subscriptions++;
+        subscriber.error(new Error('down'));
+      });
+      source.pipe(retryBackoff({ initialDelay: 0, minDelay: 1, scheduler })).subscribe({ error: () => {} });
+      scheduler.maxFrames = 3000; // a retry every 1 ms for 3 s
+      scheduler.flush();
+      expect(subscriptions).toBe(3001); // before the fix: 1752, then nothing is scheduled any more
+      expect(scheduler.actions).toHaveLength(1);
     });
   });
 });
