@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ServiceMap } from 'rx-lifecycle';
+import type { RemoteCommands } from 'rx-lifecycle/client';
 import { createServiceMapServer } from 'rx-lifecycle/http';
 import { bundleDashboard } from './bundle';
 
@@ -49,7 +50,7 @@ function listen(server: Server, port: number): Promise<void> {
 }
 
 /** Bundles the page, then serves it and `map` (as the remote map `services`). */
-export async function serveDashboard(map: ServiceMap, options: DashboardOptions): Promise<Dashboard> {
+export async function serveDashboard(map: ServiceMap | RemoteCommands, options: DashboardOptions): Promise<Dashboard> {
   const script = await bundleDashboard();
   const html = readFileSync(join(__dirname, 'index.html'), 'utf8');
   const api = createServiceMapServer(

@@ -11,6 +11,7 @@
  *   npm run demo                      watch examples/supervisor/services.json until Ctrl-C
  *   npm run demo -- --file my.json    watch another file
  *   npm run demo -- --port 9000       serve the dashboard on another port (0 = a free one)
+ *   npm run demo -- --fleet           a local NATS server, two supervisor processes, one dashboard
  *   npm run demo -- --for 10s         play a scripted scenario on a temporary copy, then exit
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
@@ -53,10 +54,11 @@ function parsePort(text: string): number {
   return port;
 }
 
-function parseArgs(argv: string[]): { file: string | undefined; forMs: number | undefined; port: number | undefined } {
+function parseArgs(argv: string[]): { file: string | undefined; forMs: number | undefined; port: number | undefined; fleet: boolean } {
   let file: string | undefined;
   let forMs: number | undefined;
   let port: number | undefined;
+  let fleet = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [name, inline] = arg.includes('=') ? arg.split(/=(.*)/s) : [arg, undefined];
@@ -64,9 +66,10 @@ function parseArgs(argv: string[]): { file: string | undefined; forMs: number | 
     if (name === '--for') forMs = parseDuration(value());
     else if (name === '--file') file = resolve(value());
     else if (name === '--port') port = parsePort(value());
-    else throw new Error(`unknown argument "${arg}" (use --for <duration>, --file <services.json>, --port <n>)`);
+    else if (name === '--fleet') fleet = true;
+    else throw new Error(`unknown argument "${arg}" (use --for <duration>, --file <services.json>, --port <n>, --fleet)`);
   }
-  return { file, forMs, port };
+  return { file, forMs, port, fleet };
 }
 
 /**
@@ -328,9 +331,27 @@ async function scenario(sup: Supervisor, screen: Screen, file: string, total: nu
   screen.print(`${sup.stamp()} status:`, sup.table());
 }
 
+/**
+ * `--fleet`: a local NATS server and two supervisor processes with different services, and the
+ * dashboard on the fleet of both (SPEC section 11); Ctrl-C stops everything.
+ */
+async function fleetMain(screen: Screen, port: number | undefined): Promise<void> {
+  const { startFleetDemo } = await import('../fleet/startFleetDemo');
+  const demo = await startFleetDemo((line) => screen.log(line));
+  const served = await serveDashboard(demo.fleet, { port: port ?? DEFAULT_PORT, fallbackToFreePort: port === undefined });
+  screen.log(`dashboard: ${served.url}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await served.close();
+  await demo.stop();
+}
+
 async function main(): Promise<void> {
-  const { file: fileArg, forMs, port } = parseArgs(process.argv.slice(2));
+  const { file: fileArg, forMs, port, fleet } = parseArgs(process.argv.slice(2));
   const screen = new Screen(process.stdout);
+  if (fleet) return fleetMain(screen, port);
   const source = fileArg ?? join(__dirname, 'services.json');
   let file = source;
   let tmp: string | undefined;
