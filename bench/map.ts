@@ -1,210 +1,286 @@
 /**
- * ServiceMap figures: create time, heap per service, and the cost of one change.
+ * ServiceMap figures: create time against its floor, heap per service, and the cost of one
+ * change (a start() or a stop() of a service of the map).
  *
- * A change is one start() or stop() of a service in the map. To measure the library's work
- * per change rather than the CPU's cache misses, the changes cycle through a fixed working set
- * (the same 256 services, the first ones created) in the small and the large map alike.
- * Spread over a large map, the same work costs more only because of cache and TLB misses
- * (more objects on more pages); touching random services of the large map shows that, as
- * information.
+ * Changes touch **random services**: the services of a fixed pseudo-random permutation of the
+ * map (the same for every map of a size), one after the other, each started and at once
+ * stopped again. So every start finds its service out of cache, as changes spread over a
+ * large map do, and its stop finds it in cache; each sample has as many starts as stops.
+ *
+ * For information:
+ * - a **fixed working set** (the first services created, which sit together in memory) is
+ *   started then stopped again and again: the work per change without cache and TLB misses.
+ *   Those services are left out of the permutation.
+ * - a **walk** over the permutation, on maps of its own, keeps a window of W = pool / 4
+ *   services active: each step starts the service W places ahead and stops the one at the
+ *   window's tail, so that every change, stops included, touches a service nobody touched
+ *   for at least 2W changes.
  */
 import type { Subscription } from 'rxjs';
 import type { Lifecycle } from '../src/index.js';
+import { floorCreate, sink } from './floor.js';
 import { lib } from './lib.js';
-import type { MicroTask } from './measure.js';
-import { median } from './measure.js';
+import { clock, fullGC, median, type MicroTask } from './measure.js';
 
 const { Service, ServiceMap, idIsRequired } = lib;
-type ServiceMap = InstanceType<typeof ServiceMap>;
-
-export const WORKING_SET = 256;
-
-const sink = { value: undefined as unknown };
+type ServiceMap = ReturnType<typeof buildMap>;
 
 function apply(_config: unknown, signal: AbortSignal): void {
   if (signal.aborted) throw new Error('aborted before apply');
 }
 
-const create = () => new Service(apply);
+const createService = () => new Service(apply);
 
 export function makeIds(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `svc-${i}`);
 }
 
-export function buildMap(ids: readonly string[]): ServiceMap {
-  const map = new ServiceMap(create, idIsRequired);
-  for (const id of ids) map.create(id, 'worker');
+export function buildMap(ids: readonly string[]) {
+  const map = new ServiceMap(createService, idIsRequired);
+  for (let i = 0; i < ids.length; i++) map.create(ids[i], 'worker');
   return map;
-}
-
-function gc(): void {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (collect === undefined) throw new Error('run with node --expose-gc');
-  collect();
-  collect();
 }
 
 function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
+// ---------------------------------------------------------------------------------------
+// Create
+
+export interface CreateTimes {
+  /** ms per round for `Map.set(id, new BehaviorSubject(State))` of every id, a State each. */
+  readonly floor: number[];
+  /** The same with one State shared by all. */
+  readonly floorShared: number[];
+  /** ms per round for `ServiceMap.create(id, kind)` of every id. */
+  readonly create: number[];
+}
+
+/**
+ * Builds the two floor maps and the ServiceMap of `ids`, `rounds` times each, in an order
+ * rotated from round to round, each from a collected heap; one untimed round first warms the
+ * code up.
+ */
+export function createTimes(ids: readonly string[], rounds: number, onRound?: (round: number) => void): CreateTimes {
+  const times: CreateTimes = { floor: [], floorShared: [], create: [] };
+  const timed = <T>(build: () => T, size: (built: T) => number): number => {
+    fullGC();
+    const t0 = clock();
+    const built = build();
+    const elapsed = clock() - t0;
+    if (size(built) !== ids.length) throw new Error(`a map of ${ids.length} ids holds ${size(built)}`);
+    return elapsed;
+  };
+  const builds: [number[], () => number][] = [
+    [times.floor, () => timed(() => floorCreate(ids, false), (map) => map.size)],
+    [times.floorShared, () => timed(() => floorCreate(ids, true), (map) => map.size)],
+    [times.create, () => timed(() => buildMap(ids), (map) => map.values().length)],
+  ];
+  for (const [, time] of builds) time();
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < builds.length; k++) {
+      const [into, time] = builds[(r + k) % builds.length]!;
+      into.push(time());
+    }
+    onRound?.(r);
+  }
+  fullGC();
+  return times;
+}
+
+// ---------------------------------------------------------------------------------------
+// Heap
+
 export interface HeapFigures {
   /** Bytes per service of a map nobody listens to. */
   readonly idle: number;
   /** Bytes per service once a getAndListenState listener is subscribed (idle included). */
   readonly listened: number;
+  /** Bytes per service with the listener, after every service was started once. */
+  readonly changed: number;
 }
 
-/**
- * Builds a map of `ids.length` services from a collected heap and reports the growth per
- * service, idle and then with a getAndListenState listener. The ids are made beforehand:
- * they are the caller's strings, which the map holds but does not copy.
- */
-export function heapPerService(ids: readonly string[]): HeapFigures {
-  gc();
+function heapOnce(ids: readonly string[]): HeapFigures {
+  fullGC();
   const before = heapUsed();
   const map = buildMap(ids);
-  gc();
+  fullGC();
   const idle = (heapUsed() - before) / ids.length;
+
+  let delivered = 0;
   const subscription = map.getAndListenState()[1].subscribe((change) => {
     sink.value = change;
+    delivered++;
   });
-  gc();
+  fullGC();
   const listened = (heapUsed() - before) / ids.length;
-  subscription.unsubscribe();
-  sink.value = map.get(ids[0]!); // keeps the map alive until here
-  return { idle, listened };
-}
 
-/** Milliseconds to create `ids.length` services into a fresh map: the median of `repeats`. */
-export function createTime(ids: readonly string[], repeats: number): number {
-  const times: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    gc();
-    const t0 = performance.now();
-    const map = buildMap(ids);
-    times.push(performance.now() - t0);
-    sink.value = map;
-  }
+  for (const record of map.values()) record.service.start();
+  fullGC();
+  const changed = (heapUsed() - before) / ids.length;
+
+  if (delivered !== ids.length) throw new Error(`the listener saw ${delivered} of ${ids.length} changes`);
+  subscription.unsubscribe();
   sink.value = undefined;
-  return median(times);
+  return { idle, listened, changed };
 }
 
 /**
- * The first 256 services of the map: the same ids in every map, created one after the other,
- * so they sit close together in memory whatever the size of the map.
+ * Heap growth per service of a map of `ids.length` services, from a collected heap: idle,
+ * with a getAndListenState listener, and after every service changed once (with the
+ * listener). The ids are made beforehand (the map keeps the caller's strings): they are not
+ * counted. The median of `repeats` maps.
  */
-function workingSet(map: ServiceMap, ids: readonly string[]): Lifecycle[] {
-  return ids.slice(0, WORKING_SET).map((id) => map.get(id)!.service);
+export function heapPerService(ids: readonly string[], repeats: number): HeapFigures {
+  const runs = Array.from({ length: repeats }, () => heapOnce(ids));
+  fullGC();
+  return {
+    idle: median(runs.map((r) => r.idle)),
+    listened: median(runs.map((r) => r.listened)),
+    changed: median(runs.map((r) => r.changed)),
+  };
 }
 
-/** Starts then stops every service of `set`: 2 * set.length changes. */
-function cycleTask(key: string, set: readonly Lifecycle[]): MicroTask {
+// ---------------------------------------------------------------------------------------
+// Changes
+
+/** A fixed pseudo-random permutation of `items` (Fisher-Yates over an LCG). */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let state = seed >>> 0;
+  for (let i = out.length - 1; i > 0; i--) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    const j = state % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+type Kind = 'bare' | 'listened' | 'states$' | 'summary$' | 'walk.bare' | 'walk.listened';
+
+/** How many services of a map of `n` form the fixed working set. */
+export function workingSetSize(n: number): number {
+  return Math.min(256, Math.floor(n / 8));
+}
+
+/** The walk over `services` with a window of active ones; counts the changes it makes. */
+function walkTask(key: string, services: readonly Lifecycle[], counter: { changes: number }): MicroTask {
+  const length = services.length;
+  const window = Math.floor(length / 4);
+  for (let i = 0; i < window; i++) services[i]!.start();
+  counter.changes += window;
+  let tail = 0;
   return {
     key,
-    opsPerSample: 2 * set.length,
-    sample: () => {
-      for (let i = 0; i < set.length; i++) set[i]!.start();
-      for (let i = 0; i < set.length; i++) set[i]!.stop();
+    granule: 2,
+    run: (n) => {
+      let i = tail;
+      let head = (tail + window) % length;
+      for (let k = 0; k < n; k += 2) {
+        services[head]!.start();
+        services[i]!.stop();
+        i = i + 1 === length ? 0 : i + 1;
+        head = head + 1 === length ? 0 : head + 1;
+      }
+      tail = i;
+      counter.changes += n;
+    },
+  };
+}
+
+/** Starts each of `services` and stops it again at once, one after the other. */
+function randomTask(key: string, services: readonly Lifecycle[], counter: { changes: number }): MicroTask {
+  let next = 0;
+  return {
+    key,
+    granule: 2,
+    run: (n) => {
+      let i = next;
+      for (let k = 0; k < n; k += 2) {
+        const service = services[i]!;
+        service.start();
+        service.stop();
+        i = i + 1 === services.length ? 0 : i + 1;
+      }
+      next = i;
+      counter.changes += n;
+    },
+  };
+}
+
+/** Starts then stops every service of `set`, again and again. */
+function workingSetTask(key: string, set: readonly Lifecycle[], counter: { changes: number }): MicroTask {
+  return {
+    key,
+    granule: 2 * set.length,
+    run: (n) => {
+      for (let done = 0; done < n; done += 2 * set.length) {
+        for (let i = 0; i < set.length; i++) set[i]!.start();
+        for (let i = 0; i < set.length; i++) set[i]!.stop();
+      }
+      counter.changes += n;
     },
   };
 }
 
 export interface MapBench {
   readonly tasks: MicroTask[];
-  /** Checks that each listener saw every change of its map. */
+  /** Throws unless every listener saw every change made to its map. */
   readonly check: () => void;
   readonly dispose: () => void;
 }
 
 /**
- * The change tasks for a map of `ids.length` services, keyed `map.change.*.<label>`,
- * `map.states$.<label>` and `map.summary$.<label>`, plus, when `random`, the random-access
- * task on the listened map.
+ * Six maps of `ids.length` services: one nobody listens to, one with a getAndListenState
+ * listener, one with a states$ and one with a summary$ subscriber, with tasks
+ * `map.random.<kind>.<label>` for each and `map.ws.<kind>.<label>` (fixed working set) for
+ * the first two; and two more (bare and listened) for the walk, `map.walk.<kind>.<label>`.
  */
-export function changeTasks(ids: readonly string[], label: 'small' | 'large', random: boolean): MapBench {
+export function changeTasks(ids: readonly string[], label: string): MapBench {
+  const ws = workingSetSize(ids.length);
+  const order = shuffled(ids.slice(ws), 0x5eed + ids.length);
   const subscriptions: Subscription[] = [];
-  const counts = { listened: 0, states: 0, summary: 0 };
+  const tasks: MicroTask[] = [];
+  const counts: { kind: Kind; map: ServiceMap; changes: { changes: number }; seen: () => number }[] = [];
 
-  const bare = buildMap(ids);
-
-  const listened = buildMap(ids);
-  subscriptions.push(
-    listened.getAndListenState()[1].subscribe((change) => {
-      sink.value = change;
-      counts.listened++;
-    }),
-  );
-
-  const states = buildMap(ids);
-  subscriptions.push(
-    states.states$.subscribe((all) => {
-      sink.value = all;
-      counts.states++;
-    }),
-  );
-
-  const summary = buildMap(ids);
-  subscriptions.push(
-    summary.summary$.subscribe((s) => {
-      sink.value = s;
-      counts.summary++;
-    }),
-  );
-
-  const tasks: MicroTask[] = [
-    cycleTask(`map.change.bare.${label}`, workingSet(bare, ids)),
-    cycleTask(`map.change.listened.${label}`, workingSet(listened, ids)),
-    cycleTask(`map.states$.${label}`, workingSet(states, ids)),
-    cycleTask(`map.summary$.${label}`, workingSet(summary, ids)),
-  ];
-
-  if (random) {
-    // A fixed pseudo-random sequence of services all over the map.
-    const services = listened.values().map((r) => r.service);
-    const sequence: Lifecycle[] = [];
-    let seed = 12345;
-    for (let i = 0; i < 1 << 16; i++) {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      sequence.push(services[seed % services.length]!);
+  for (const kind of ['bare', 'listened', 'states$', 'summary$', 'walk.bare', 'walk.listened'] as const) {
+    const map = buildMap(ids);
+    let seen = 0;
+    const count = (value: unknown) => {
+      sink.value = value;
+      seen++;
+    };
+    if (kind === 'listened' || kind === 'walk.listened') subscriptions.push(map.getAndListenState()[1].subscribe(count));
+    if (kind === 'states$') subscriptions.push(map.states$.subscribe(count));
+    if (kind === 'summary$') subscriptions.push(map.summary$.subscribe(count));
+    const initialEmissions = seen; // states$ and summary$ emit their current value at once
+    const changes = { changes: 0 };
+    const serviceOf = (id: string) => map.get(id)!.service;
+    if (kind === 'walk.bare' || kind === 'walk.listened') {
+      tasks.push(walkTask(`map.${kind}.${label}`, order.map(serviceOf), changes));
+    } else {
+      tasks.push(randomTask(`map.random.${kind}.${label}`, order.map(serviceOf), changes));
     }
-    let next = 0;
-    const pairs = 256;
-    tasks.push({
-      key: `map.change.random.${label}`,
-      opsPerSample: 2 * pairs,
-      sample: () => {
-        for (let i = 0; i < pairs; i++) {
-          const service = sequence[next]!;
-          next = (next + 1) & 0xffff;
-          service.start();
-          service.stop();
-        }
-      },
-    });
+    if (kind === 'bare' || kind === 'listened') {
+      tasks.push(workingSetTask(`map.ws.${kind}.${label}`, ids.slice(0, ws).map(serviceOf), changes));
+    }
+    counts.push({ kind, map, changes, seen: () => seen - initialEmissions });
   }
 
   return {
     tasks,
     check: () => {
-      const probe = workingSet(listened, ids)[0]!;
-      const before = { ...counts };
-      probe.start();
-      probe.stop();
-      if (counts.listened - before.listened !== 2) throw new Error('the getAndListenState listener missed a change');
-      for (const [map, key] of [
-        [states, 'states'],
-        [summary, 'summary'],
-      ] as const) {
-        const service = workingSet(map, ids)[0]!;
-        const n = counts[key];
-        service.start();
-        service.stop();
-        if (counts[key] - n !== 2) throw new Error(`${key}$ did not emit once per change`);
+      for (const { kind, map, changes, seen } of counts) {
+        if (map.values().length !== ids.length) throw new Error(`the ${kind} map is not of ${ids.length} services`);
+        if (kind !== 'bare' && kind !== 'walk.bare' && seen() !== changes.changes) {
+          throw new Error(`the ${kind} subscriber of the ${label} map saw ${seen()} of ${changes.changes} changes`);
+        }
       }
     },
     dispose: () => {
       for (const s of subscriptions) s.unsubscribe();
+      counts.length = 0;
       sink.value = undefined;
     },
   };
