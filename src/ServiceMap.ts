@@ -12,7 +12,7 @@ import type { ServiceMapSummary, ServiceStates } from './ServiceStates.js';
 import type { State } from './State.js';
 import { StateOfId } from './views/stateOfId.js';
 import { statesSnapshots } from './views/statesSnapshots.js';
-import { summaryCounts } from './views/summaryCounts.js';
+import { summaryCounts } from './views/SummaryCounts.js';
 
 
 function hasContent(config: unknown): boolean {

@@ -3,7 +3,7 @@ import type { ServiceMapSummary, ServiceStates } from '../ServiceStates.js';
 import type { StateChange } from '../records.js';
 import { PersistentMap, PersistentMapView } from '../internal/persistentMap.js';
 import type { RemoteStateRecord } from './RemoteStateRecord.js';
-import { SummaryCounts } from './SummaryCounts.js';
+import { SummaryCounts } from '../views/SummaryCounts.js';
 
 /**
  * The records of a remote map as a client holds them, with every stream of
@@ -35,6 +35,11 @@ export class MirrorStore<R extends RemoteStateRecord = RemoteStateRecord> implem
 
   get(id: string): R | undefined {
     return this.#records.get(id);
+  }
+
+  /** Every record, without a copy. */
+  values(): IterableIterator<R> {
+    return this.#records.values();
   }
 
   states(): R[] {
@@ -109,8 +114,9 @@ export class MirrorStore<R extends RemoteStateRecord = RemoteStateRecord> implem
       this.#changes.next(change);
       const id = (change.newValue ?? change.oldValue)!.id;
       const watchers = this.#watchers.get(id);
-      if (watchers !== undefined) {
-        const state = change.newValue?.state;
+      const state = change.newValue?.state;
+      // A change of the record alone (a fleet's stale mark) leaves its State as it was.
+      if (watchers !== undefined && state !== change.oldValue?.state) {
         for (const watcher of [...watchers]) watcher.next(state);
       }
     }

@@ -8,7 +8,7 @@ import {
   type CommandResult,
   type CommandTarget,
 } from '../internal/commands.js';
-import { SummaryCounts } from '../client/SummaryCounts.js';
+import { SummaryCounts } from '../views/SummaryCounts.js';
 import { MapHub } from './MapHub.js';
 import { idOfPageToken, pageTokenOf, parseListQuery, parseWatchQuery } from './query.js';
 import { WatchSession, inFilter } from './WatchSession.js';

@@ -1,14 +1,17 @@
+import { Observable } from 'rxjs';
 import type { ServiceMapSummary } from '../ServiceStates.js';
 import type { State } from '../State.js';
-import { statusOf } from '../statusOf.js';
-import type { StateRecordBase } from '../records.js';
+import { isFailed, isRetrying } from '../internal/readings.js';
+import type { StateChange, StateRecordBase } from '../records.js';
 
 /** A record as counted: a fleet's may be stale. */
 type Counted = StateRecordBase & { readonly stale?: boolean | undefined };
 
 /**
- * The counts behind a mirror's `summary$`, kept one change at a time. With `withStale`
- * (fleets), a stale record counts in `total`, `byKind` and `stale` only.
+ * The counts behind every `summary$` (a local map's, a remote mirror's, a fleet's), kept one
+ * change at a time, never by walking the map. With `withStale` (fleets), a stale record counts
+ * in `total`, `byKind` and `stale` only.
+ * @internal
  */
 export class SummaryCounts {
   #total = 0;
@@ -81,8 +84,35 @@ export class SummaryCounts {
     const state: State<unknown> = record.state;
     if (state.active) this.#active += delta;
     if (state.loading) this.#loading += delta;
-    const status = statusOf(state);
-    if (status === 'retrying') this.#retrying += delta;
-    else if (status === 'failed') this.#failed += delta;
+    if (isRetrying(state)) this.#retrying += delta;
+    else if (isFailed(state)) this.#failed += delta;
   }
+}
+
+/**
+ * The `summary$` of any map: counts at once, then whenever they change, kept incrementally
+ * (a change never walks the map).
+ * @param getAndListenState - the map's atomic snapshot and stream of later changes.
+ * @param withStale - include the `stale` count (fleets).
+ * @internal
+ */
+export function summaryCounts<R extends StateRecordBase>(
+  getAndListenState: () => [R[], Observable<StateChange<R>>],
+  withStale = false,
+): Observable<ServiceMapSummary> {
+  return new Observable<ServiceMapSummary>((subscriber) => {
+    const [records, changes] = getAndListenState();
+    const counts = new SummaryCounts(withStale);
+    for (const record of records) counts.add(record);
+    let last = counts.snapshot();
+    subscriber.next(last);
+    return changes.subscribe((change) => {
+      const { oldValue, newValue } = change;
+      if (oldValue && newValue) counts.update(oldValue, newValue);
+      else if (newValue) counts.add(newValue);
+      else if (oldValue) counts.remove(oldValue);
+      const next = counts.snapshot();
+      if (next !== last) subscriber.next((last = next));
+    });
+  });
 }
