@@ -139,12 +139,20 @@ export function xstateFresh(): MicroTask {
 
 /** One actor with a config: start (reloads), loaded, configure, loaded, stop per operation. */
 export function xstateReused(): MicroTask {
-  const actor = createActor(lifecycleMachine);
+  return reusedCycle('xstate.reused', lifecycleMachine);
+}
+
+/**
+ * The reused cycle on one actor of `machine` (any machine that takes the events start,
+ * loaded, configure and stop and keeps `active` in its context).
+ */
+export function reusedCycle(key: string, machine: Parameters<typeof createActor>[0]): MicroTask {
+  const actor = createActor(machine);
   actor.subscribe(subscriber);
   actor.start();
   actor.send(CONFIGURE);
   return {
-    key: 'xstate.reused',
+    key,
     run: (n) => {
       for (let i = 0; i < n; i++) {
         actor.send(START);
@@ -153,12 +161,11 @@ export function xstateReused(): MicroTask {
         actor.send(LOADED);
         actor.send(STOP);
       }
-      sink.count += actor.getSnapshot().context.active ? 1 : 0;
+      sink.count += (actor.getSnapshot() as { context: { active: boolean } }).context.active ? 1 : 0;
     },
   };
 }
 
-/** Runs both scenarios once and throws unless they do what the figures claim. */
 export function checkXState(): void {
   const fresh = createActor(lifecycleMachine);
   const seen: Context[] = [];

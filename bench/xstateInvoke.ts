@@ -4,8 +4,9 @@
  * aborts the signal in its cleanup when the state is left. Same State fields, timestamps,
  * parse and snapshots as the machine of xstate.ts; the load's success is sent as `loaded`.
  */
-import { assign, createActor, fromCallback, setup } from 'xstate';
-import { CONFIG, REASON, sink, subscriber } from './floor.js';
+import { assign, fromCallback, setup } from 'xstate';
+import { REASON } from './floor.js';
+import { reusedCycle } from './xstate.js';
 import type { MicroTask } from './measure.js';
 
 type Event = { type: 'start' } | { type: 'stop' } | { type: 'configure'; config: string } | { type: 'loaded' };
@@ -85,28 +86,8 @@ const machine = setup({
   },
 });
 
-const START = { type: 'start' } as const;
-const STOP = { type: 'stop' } as const;
-const LOADED = { type: 'loaded' } as const;
-const CONFIGURE = { type: 'configure', config: CONFIG } as const;
 
 /** One actor with a config: start (reloads), loaded, configure, loaded, stop per operation. */
 export function xstateReusedInvoke(): MicroTask {
-  const actor = createActor(machine);
-  actor.subscribe(subscriber);
-  actor.start();
-  actor.send(CONFIGURE);
-  return {
-    key: 'xstate.reusedInvoke',
-    run: (n) => {
-      for (let i = 0; i < n; i++) {
-        actor.send(START);
-        actor.send(LOADED);
-        actor.send(CONFIGURE);
-        actor.send(LOADED);
-        actor.send(STOP);
-      }
-      sink.count += actor.getSnapshot().context.active ? 1 : 0;
-    },
-  };
+  return reusedCycle('xstate.reusedInvoke', machine);
 }
