@@ -78,8 +78,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   readonly #changes = new Outbox<StateChange<StateRecord<S>>>();
   // Typed loosely on purpose: a function field taking S would make ServiceMap<S> invariant in S.
   readonly #onState: Changed = (entry, previous, next) => {
-    const time = this.#ownClock ? this.#now() : this.#serviceTime(next);
-    this.#publish('update', entry.record(previous), entry.record(next), time);
+    this.#publish('update', entry.record(previous), entry.record(next), this.#changeTime(next));
     this.#changes.flush();
   };
   #stateOf: StateOfId<StateRecord<S>> | undefined;
@@ -206,19 +205,32 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
     if (this.#immutable) throw new ImmutableError();
     const entry = this.#get(id);
     if (entry === undefined) throw new NotFoundError(`not found: ${String(id)}`);
-    const leaving: Leaving = { entry, after: [] };
+    // The map stops following before the stop, so that what the service does after it (an
+    // onStop that restarts it) is no record's State; it publishes the stop's State itself.
+    const tracked = entry.tracked;
+    const leaving: Leaving = { entry, state: entry.current(), after: [] };
     this.#leaving.set(id, leaving);
     this.#open();
     try {
+      // States the service committed that the map has not seen yet (a delete from inside the
+      // service's own notification) come first, in order.
+      for (const next of entry.untrack()) this.#leave(leaving, next);
+      let result: State<RawConfigOf<S>>;
       try {
-        entry.service.stop(); // still followed: its update comes before the remove
+        result = entry.service.stop();
       } catch (err) {
-        if (!(err instanceof AlreadyStoppedError)) throw err; // the record stays where it was
+        if (!(err instanceof AlreadyStoppedError)) {
+          // The record stays where it was and is followed again, from the State it is in now.
+          this.#leave(leaving, entry.service.state);
+          if (tracked) entry.track();
+          throw err;
+        }
+        result = entry.service.state;
       }
       this.#leaving.delete(id);
       if (this.#entries.get(id) === entry) this.#entries.delete(id);
-      const result = entry.service.state;
-      this.#removed(entry, result);
+      this.#leave(leaving, result);
+      this.#removed(leaving);
       for (const publish of leaving.after) publish();
       return result;
     } finally {
@@ -424,7 +436,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   /** The State change stream: follows every record while anyone listens. */
   #stateChanges(): Observable<StateChange<StateRecord<S>>> {
     return new Observable<StateChange<StateRecord<S>>>((subscriber) => {
-      if (!this.#changes.observed) for (const entry of this.#published()) entry.track();
+      if (!this.#changes.observed) for (const entry of this.#published()) if (!this.#isLeaving(entry)) entry.track();
       const leave = this.#changes.join(subscriber);
       return () => {
         leave();
@@ -465,24 +477,28 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   }
 
   /**
-   * Publishes the removal of a deleted record: first the States its stop committed that its
-   * listener has not seen yet (a stop from inside the service's own notification is still
-   * queued there), compared by content, never by identity; then the remove.
+   * A record being deleted moves on to `state`: an update for the State listeners (those that
+   * joined during the delete too: their snapshot showed the record as it was then).
    */
-  #removed(entry: Entry<S>, state: State<RawConfigOf<S>>): void {
+  #leave(leaving: Leaving, state: State<RawConfigOf<S>>): void {
+    const { entry } = leaving;
+    if (entry.same(leaving.state, state)) return;
+    const previous = leaving.state;
+    leaving.state = entry.advance(state);
+    if (this.#changes.observed) this.#publish('update', entry.record(previous), entry.record(state), this.#changeTime(state));
+  }
+
+  /** Publishes the removal of a deleted record, with the State it left in. */
+  #removed(leaving: Leaving): void {
     const time = this.#now();
-    if (entry.tracked) {
-      let last = entry.record(entry.state!);
-      const unseen = entry.untrack();
-      for (const next of [...unseen, state]) {
-        if (entry.same(last.state, next)) continue;
-        const record = entry.record(entry.advance(next));
-        this.#publish('update', last, record, time);
-        last = record;
-      }
-      this.#publish('remove', last, undefined, time);
-    }
+    const { entry } = leaving;
+    if (this.#changes.observed) this.#publish('remove', entry.record(leaving.state), undefined, time);
     if (this.#records.observed) this.#records.push({ changeTime: time, changeType: 'remove', oldValue: entry, newValue: undefined });
+  }
+
+  /** When a State changed: on the map's clock if it was given one, else the State's own time. */
+  #changeTime(state: State<unknown>): number {
+    return this.#ownClock ? this.#now() : this.#serviceTime(state);
   }
 
   #publish(
@@ -548,6 +564,10 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
     for (const entry of this.#entries.values()) if (this.#leaving.get(entry.id)?.entry !== entry) yield entry;
   }
 
+  #isLeaving(entry: Entry<S>): boolean {
+    return this.#leaving.get(entry.id)?.entry === entry;
+  }
+
   /**
    * The records as listeners know them: a record being deleted is still there (its remove is
    * yet to come), and one that re-creates its id is not yet (its add comes after that remove).
@@ -567,6 +587,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   }
 
   #current(entry: Entry<S>): StateRecord<S> {
-    return entry.record(entry.current());
+    const leaving = this.#leaving.get(entry.id);
+    return entry.record(leaving?.entry === entry ? leaving.state : entry.current());
   }
 }

@@ -59,14 +59,13 @@ export class Entry<S extends Lifecycle<any>> implements ServiceRecord<S>, Outbox
   }
 
   /**
-   * The current State. While not followed, it asks the service, and keeps the State it had
-   * while the new one is the same by content, so that a Lifecycle that hands out copies gives
-   * one State object per State.
+   * The current State: the last one seen while followed, else what the service says now (and
+   * the State following starts from, when it begins with the same content).
    * @internal
    */
   current(): State<RawConfigOf<S>> {
     if (this.#follow !== undefined) return this.#state!;
-    return this.#settle(this.service.state as State<RawConfigOf<S>>);
+    return (this.#state = this.service.state as State<RawConfigOf<S>>);
   }
 
   /** A record of this entry with `state`: made per change and per snapshot. @internal */
@@ -125,7 +124,11 @@ export class Entry<S extends Lifecycle<any>> implements ServiceRecord<S>, Outbox
     return (this.service as unknown as Service<unknown, RawConfigOf<S>>).unfollow(this);
   }
 
-  /** `state`, or the State seen before when it is the same one. */
+  /**
+   * `state`, or the State read just before following began when it is the same one: a
+   * snapshot taken then and the stream that continues it agree, also for a Lifecycle that
+   * hands out a copy on every read.
+   */
   #settle(state: State<RawConfigOf<S>>): State<RawConfigOf<S>> {
     const last = this.#state;
     return last !== undefined && this.same(last, state) ? last : (this.#state = state);
@@ -142,6 +145,8 @@ export type Changed = (entry: Entry<any>, previous: State<any>, next: State<any>
 /** Changes a re-created id publishes once the remove of the record it replaces is out. */
 export interface Leaving {
   readonly entry: Entry<any>;
+  /** The State listeners last had of it (the remove carries it). */
+  state: State<any>;
   readonly after: (() => void)[];
 }
 

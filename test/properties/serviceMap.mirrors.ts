@@ -35,7 +35,7 @@ function indexOf(made: Made, state: State, after: number): number | undefined {
 
 /** Replays a listener's events in order, strictly. */
 function drain(h: MapHarness, l: Listener): void {
-  for (const change of l.pending) {
+  for (const [at, change] of l.pending.entries()) {
     const id = (change.newValue ?? change.oldValue)?.id;
     if (id === undefined) fail(`a ${change.changeType} change without a record`);
     const current = l.replay.get(id);
@@ -60,7 +60,14 @@ function drain(h: MapHarness, l: Listener): void {
         // then any place where the old content is followed directly by the new one will do.
         if (made.copying) from = nextTo(made, oldValue.state, newValue.state) ?? from;
         const to = from === undefined ? undefined : indexOf(made, newValue.state, from);
-        if (from === undefined || to !== from + 1) {
+        // A Lifecycle that is not a Service cannot say which States its stream has not
+        // delivered yet, and delete() publishes its remove within the call: the update just
+        // before a remove may skip States still queued in it (docs/decisions.md, ServiceMap).
+        const next = l.pending[at + 1];
+        // Likewise when its delete failed and the map follows it again from where it is.
+        const unknowable =
+          newValue.service instanceof Wrapped && ((next?.changeType === 'remove' && next.oldValue?.id === id) || h.refollowed.has(id));
+        if (from === undefined || to === undefined || (unknowable ? to <= from : to !== from + 1)) {
           fail(`${where}: went from State #${from} to #${to} of the service (missed or repeated States)`);
         }
         l.replay.set(id, newValue);
@@ -107,8 +114,9 @@ export function verifyMirrors(h: MapHarness): void {
   });
 
   const tracking = h.listeners.some((l) => l.active && l.kind !== 'records');
+  for (const l of h.listeners) drain(h, l); // also what an unsubscribed listener got before it left
+  h.refollowed.clear();
   for (const l of h.listeners) {
-    drain(h, l); // also what an unsubscribed listener got before it left
     if (!l.active) continue;
     switch (l.kind) {
       case 'state':
