@@ -97,10 +97,11 @@ export class MapHarness {
   readonly listeners: Listener[] = [];
   readonly violations: string[] = [];
   /**
-   * Ids of Lifecycles that are not Services whose delete failed in this step: the map follows
-   * them again from the State they are in, and cannot know States still queued in them.
+   * Ids of Lifecycles that are not Services deleted (or refused to be) in this step: the map
+   * stops following them before their stop, publishes the State they are in, and cannot know
+   * States still queued in them (docs/decisions.md).
    */
-  readonly refollowed = new Set<string>();
+  readonly unfollowed = new Set<string>();
   /** The model: the ids in the map, in the order they were added, with their kinds. */
   readonly ids: string[] = [];
   readonly kinds = new Map<string, string>();
@@ -292,7 +293,7 @@ export class MapHarness {
     } catch (err) {
       actual = (err as Error).name;
     }
-    if (refused) this.refollowed.add(id);
+    if (service instanceof Wrapped) this.unfollowed.add(id);
     const expected = !known ? 'NotFoundError' : refused ? 'Error' : 'ok';
     if (actual !== expected) fail(`delete(${id}) gave ${actual}, the spec says ${expected}`);
     // SPEC 4: delete stops the service and returns the State (that of the stop: what a

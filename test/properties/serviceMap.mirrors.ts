@@ -35,7 +35,7 @@ function indexOf(made: Made, state: State, after: number): number | undefined {
 
 /** Replays a listener's events in order, strictly. */
 function drain(h: MapHarness, l: Listener): void {
-  for (const [at, change] of l.pending.entries()) {
+  for (const change of l.pending) {
     const id = (change.newValue ?? change.oldValue)?.id;
     if (id === undefined) fail(`a ${change.changeType} change without a record`);
     const current = l.replay.get(id);
@@ -61,12 +61,9 @@ function drain(h: MapHarness, l: Listener): void {
         if (made.copying) from = nextTo(made, oldValue.state, newValue.state) ?? from;
         const to = from === undefined ? undefined : indexOf(made, newValue.state, from);
         // A Lifecycle that is not a Service cannot say which States its stream has not
-        // delivered yet, and delete() publishes its remove within the call: the update just
-        // before a remove may skip States still queued in it (docs/decisions.md, ServiceMap).
-        const next = l.pending[at + 1];
-        // Likewise when its delete failed and the map follows it again from where it is.
-        const unknowable =
-          newValue.service instanceof Wrapped && ((next?.changeType === 'remove' && next.oldValue?.id === id) || h.refollowed.has(id));
+        // delivered yet: when the map stopped following it for a delete in this step (which
+        // publishes the State it is in), an update may skip States still queued in it.
+        const unknowable = newValue.service instanceof Wrapped && h.unfollowed.has(id);
         if (from === undefined || to === undefined || (unknowable ? to <= from : to !== from + 1)) {
           fail(`${where}: went from State #${from} to #${to} of the service (missed or repeated States)`);
         }
@@ -115,7 +112,7 @@ export function verifyMirrors(h: MapHarness): void {
 
   const tracking = h.listeners.some((l) => l.active && l.kind !== 'records');
   for (const l of h.listeners) drain(h, l); // also what an unsubscribed listener got before it left
-  h.refollowed.clear();
+  h.unfollowed.clear();
   for (const l of h.listeners) {
     if (!l.active) continue;
     switch (l.kind) {
