@@ -378,7 +378,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
    */
   stateOf$(id: string): Observable<State<RawConfigOf<S>> | undefined> {
     this.#stateOf ??= new StateOfId(
-      () => this.getAndListenState(),
+      () => this.#stateChanges(),
       (key) => {
         const entry = this.#get(key);
         return entry?.current();

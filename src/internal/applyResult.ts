@@ -2,7 +2,7 @@ import { Observable, from, isObservable, observable, throwError, timeout as time
 import { TimeoutError } from '../errors.js';
 import { frozenError } from './reportError.js';
 import type { ApplyFunc } from '../ApplyFunc.js';
-import { childController, type Abortable } from './signals.js';
+import { childController } from './signals.js';
 
 /** How one attempt is run. */
 export interface AttemptOptions {
@@ -11,11 +11,6 @@ export interface AttemptOptions {
   /** Fail an attempt that has not settled after this many ms. */
   readonly timeout?: number | undefined;
   readonly scheduler: SchedulerLike;
-  /**
-   * Receives the controller of an attempt that completed: its signal outlives the attempt
-   * and must be aborted by whoever owns the run.
-   */
-  readonly keep?: ((controller: Abortable) => void) | undefined;
   /** Why an attempt that is unsubscribed before it completed aborts (its signal's reason). */
   readonly cancelReason?: (() => unknown) | undefined;
 }
@@ -28,7 +23,7 @@ export interface AttemptOptions {
  *
  * The signal aborts, before the error is passed on, when the attempt fails, and when the
  * subscription ends before the attempt completed (the task was switched off or its run
- * ended). A completed attempt's signal goes to `keep`.
+ * ended). A completed attempt's signal lives on, a child of `parent`.
  */
 export function applyAttempt<C>(apply: ApplyFunc<C>, config: C, options: AttemptOptions): Observable<unknown> {
   return new Observable<unknown>((subscriber) => {
@@ -44,7 +39,6 @@ export function applyAttempt<C>(apply: ApplyFunc<C>, config: C, options: Attempt
     const later = asyncResult(result);
     if (later === undefined) {
       // Settled before anyone hears of it, so a reaction to the success finds it settled.
-      options.keep?.(controller);
       subscriber.next(undefined);
       subscriber.complete();
       return;
@@ -61,7 +55,6 @@ export function applyAttempt<C>(apply: ApplyFunc<C>, config: C, options: Attempt
     let completed = false;
     const settle = () => {
       completed = true;
-      options.keep?.(controller);
     };
     const inner = source.subscribe({
       next: (value) => {

@@ -21,16 +21,15 @@ const anySignal: ((signals: AbortSignal[]) => AbortSignal) | undefined =
   typeof AbortSignal.any === 'function' ? AbortSignal.any.bind(AbortSignal) : undefined;
 
 /**
- * A controller whose signal also aborts, with the same reason, when `parent` does. `weakly`,
- * where the platform has `AbortSignal.any`, the parent holds the child weakly (no listener
- * stays on the parent after the child succeeded); otherwise the link is a listener on the
- * parent that goes away when the child aborts, which suits a chain of children that each
- * abort the one before (monoApply).
+ * A controller whose signal also aborts, with the same reason, when `parent` does. Where the
+ * platform has `AbortSignal.any` the parent holds the child weakly (no listener stays on the
+ * parent after the child succeeded); elsewhere (Node before 20.3) the link is a listener on
+ * the parent that goes away when the child aborts.
  */
-export function childController(parent: AbortSignal | undefined, weakly = true): Abortable {
+export function childController(parent: AbortSignal | undefined): Abortable {
   const own = new AbortController();
   if (parent === undefined) return own;
-  if (weakly && anySignal !== undefined) {
+  if (anySignal !== undefined) {
     const signal = anySignal([parent, own.signal]);
     return { signal, abort: (reason?: unknown) => own.abort(reason) };
   }

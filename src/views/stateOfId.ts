@@ -9,19 +9,19 @@ import type { State } from '../State.js';
  * @internal
  */
 export class StateOfId<R extends StateRecordBase> {
-  readonly #getAndListenState: () => [R[], Observable<StateChange<R>>];
-  readonly #lookup: ((id: string) => R['state'] | undefined) | undefined;
+  readonly #changes: () => Observable<StateChange<R>>;
+  readonly #lookup: (id: string) => R['state'] | undefined;
   readonly #byId = new Map<string, Set<Subscriber<State<unknown> | undefined>>>();
   /** The current State of every watched id, as the shared subscription has seen it. */
   readonly #current = new Map<string, State<unknown> | undefined>();
   #unsubscribe: (() => void) | undefined;
 
   /**
-   * @param getAndListenState - the map's atomic snapshot and stream of later changes.
-   * @param lookup - the current State of an id, when the map can tell it without a scan.
+   * @param changes - the map's stream of later changes (no snapshot: `lookup` gives the State).
+   * @param lookup - the current State of an id, without a scan.
    */
-  constructor(getAndListenState: () => [R[], Observable<StateChange<R>>], lookup?: (id: string) => R['state'] | undefined) {
-    this.#getAndListenState = getAndListenState;
+  constructor(changes: () => Observable<StateChange<R>>, lookup: (id: string) => R['state'] | undefined) {
+    this.#changes = changes;
     this.#lookup = lookup;
   }
 
@@ -31,7 +31,7 @@ export class StateOfId<R extends StateRecordBase> {
       let watchers = this.#byId.get(id);
       if (watchers === undefined) {
         this.#byId.set(id, (watchers = new Set()));
-        this.#current.set(id, this.#find(id));
+        this.#current.set(id, this.#lookup(id));
       }
       watchers.add(subscriber as Subscriber<State<unknown> | undefined>);
       subscriber.next(this.#current.get(id) as R['state'] | undefined);
@@ -45,20 +45,8 @@ export class StateOfId<R extends StateRecordBase> {
     });
   }
 
-  #records: R[] | undefined;
-
-  /** The id's State in the snapshot the shared subscription started from, or now. */
-  #find(id: string): State<unknown> | undefined {
-    if (this.#lookup) return this.#lookup(id);
-    const records = this.#records ?? this.#getAndListenState()[0];
-    return records.find((r) => r.id === id)?.state;
-  }
-
   #open(): void {
-    const [records, changes] = this.#getAndListenState();
-    this.#records = records;
-    const subscription = changes.subscribe((change) => {
-      this.#records = undefined;
+    const subscription = this.#changes().subscribe((change) => {
       const id = (change.newValue ?? change.oldValue)!.id;
       const watchers = this.#byId.get(id);
       if (watchers === undefined) return;
@@ -72,7 +60,7 @@ export class StateOfId<R extends StateRecordBase> {
 
   #close(): void {
     const unsubscribe = this.#unsubscribe;
-    this.#unsubscribe = this.#records = undefined;
+    this.#unsubscribe = undefined;
     unsubscribe?.();
   }
 }
