@@ -23,8 +23,13 @@ describe('startFleetDemo', () => {
     ]);
     expect(lines).toContain('[site-a] published site-a');
     expect(lines).toContain('[site-b] published site-b');
+    // the reply holds the State the start made; the ticker's first tick (a macrotask later) makes it running
     const spare = await demo.fleet.start('site-b/services/spare');
-    expect(statusOf(spare.state)).toBe('running');
+    expect(spare.state.active).toBe(true);
+    await until('the spare ticker to run', () => {
+      const record = demo!.fleet.states().find((r) => r.id === 'site-b/services/spare');
+      return record !== undefined && statusOf(record.state) === 'running';
+    }, 30_000);
     await until('the flaky uplink to connect', () => {
       const uplink = demo!.fleet.states().find((r) => r.id === 'site-b/services/uplink');
       return uplink !== undefined && statusOf(uplink.state) === 'running' && uplink.state.failedAttempts === 3;
