@@ -3,6 +3,7 @@ import { AlreadyExistsError, AlreadyStoppedError, ImmutableError, NotFoundError 
 import { idIsUUID, type IdFunc } from './idFuncs.js';
 import { assertLifecycle, Entry, type Changed, type Leaving } from './internal/mapEntry.js';
 import { Outbox } from './internal/outbox.js';
+import { plain, type Writable } from './internal/plain.js';
 import { reportUnhandledError } from './internal/reportError.js';
 import { optionalFunction, optionalObject, requiredFunction, show } from './internal/validate.js';
 import type { CreateFunc, CreateState, ServiceMapOptions } from './ServiceMapOptions.js';
@@ -14,12 +15,33 @@ import { StateOfId } from './views/stateOfId.js';
 import { statesSnapshots } from './views/statesSnapshots.js';
 import { summaryCounts } from './views/SummaryCounts.js';
 
-
 function hasContent(config: unknown): boolean {
   if (config === undefined || config === null) return false;
   if (typeof config === 'string') return config.length > 0;
   return !(config instanceof Uint8Array) || config.byteLength > 0;
 }
+
+/** What a change of a map carries: a {@link Change} or a {@link StateChange}. */
+interface MapChange<V> {
+  readonly changeTime: number;
+  readonly changeType: ChangeType;
+  readonly oldValue: V | undefined;
+  readonly newValue: V | undefined;
+}
+
+/** Makes the changes a map publishes: plain objects (see {@link plain}); named like the interface, as a class is. */
+const MapChange = plain(function Change<V>(
+  this: Writable<MapChange<V>>,
+  changeTime: number,
+  changeType: ChangeType,
+  oldValue: V | undefined,
+  newValue: V | undefined,
+) {
+  this.changeTime = changeTime;
+  this.changeType = changeType;
+  this.oldValue = oldValue;
+  this.newValue = newValue;
+}) as new <V>(changeTime: number, changeType: ChangeType, oldValue: V | undefined, newValue: V | undefined) => MapChange<V>;
 
 /**
  * Keeps many services by id and streams every add, update and remove: the Go package's `Map`
@@ -473,7 +495,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   #added(entry: Entry<S>): void {
     const time = this.#now();
     if (this.#changes.observed) this.#publish('add', undefined, entry.record(entry.track()), time);
-    if (this.#records.observed) this.#records.push({ changeTime: time, changeType: 'add', oldValue: undefined, newValue: entry });
+    if (this.#records.observed) this.#records.push(new MapChange(time, 'add', undefined, entry));
   }
 
   /**
@@ -493,7 +515,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
     const time = this.#now();
     const { entry } = leaving;
     if (this.#changes.observed) this.#publish('remove', entry.record(leaving.state), undefined, time);
-    if (this.#records.observed) this.#records.push({ changeTime: time, changeType: 'remove', oldValue: entry, newValue: undefined });
+    if (this.#records.observed) this.#records.push(new MapChange(time, 'remove', entry, undefined));
   }
 
   /** When a State changed: on the map's clock if it was given one, else the State's own time. */
@@ -507,7 +529,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
     newValue: StateRecord<S> | undefined,
     changeTime: number,
   ): void {
-    this.#changes.push({ changeTime, changeType, oldValue, newValue });
+    this.#changes.push(new MapChange(changeTime, changeType, oldValue, newValue));
   }
 
   /** The time of a service's change: when it became what it is, by its own clock. */

@@ -1,4 +1,5 @@
 import deepEqual from 'fast-deep-equal';
+import { plain } from './internal/plain.js';
 /**
  * Raw configuration as handed to {@link Service.configure}: text, or bytes that the
  * default parser decodes as UTF-8.
@@ -87,21 +88,38 @@ let lastInitial: State<never> | undefined;
  */
 export function initialState<R = RawConfig>(now: number): State<R> {
   if (lastInitial?.lastInactiveTime === now) return lastInitial;
-  return (lastInitial = Object.freeze({
-    active: false,
-    config: undefined,
-    loading: false,
-    error: undefined,
-    failedAttempts: 0,
-    lastInactiveTime: now,
-    lastActiveTime: undefined,
-    lastErrorTime: undefined,
-    lastConfigTime: undefined,
-    lastLoadingStartTime: undefined,
-    lastLoadingEndTime: undefined,
-    nextAttemptTime: undefined,
-  }));
+  const state = new MutableState<never>(NEVER_ACTIVE);
+  state.lastInactiveTime = now;
+  return (lastInitial = Object.freeze(state));
 }
+
+/** A State being made: every field, writable. @internal */
+export type MutableState<R> = { -readonly [K in keyof State<R>]-?: State<R>[K] };
+
+/**
+ * Makes a writable copy of a State to make the next one from, with every field, in one order:
+ * all States have one shape. A plain-object constructor rather than a literal (see
+ * {@link plain}); spelled out field by field, it is several times faster than `{ ...state }`
+ * on a frozen object.
+ * @internal
+ */
+export const MutableState = plain(function State<R>(this: MutableState<R>, from: State<R>) {
+  this.active = from.active;
+  this.config = from.config;
+  this.loading = from.loading;
+  this.error = from.error;
+  this.failedAttempts = from.failedAttempts;
+  this.lastInactiveTime = from.lastInactiveTime;
+  this.lastActiveTime = from.lastActiveTime;
+  this.lastErrorTime = from.lastErrorTime;
+  this.lastConfigTime = from.lastConfigTime;
+  this.lastLoadingStartTime = from.lastLoadingStartTime;
+  this.lastLoadingEndTime = from.lastLoadingEndTime;
+  this.nextAttemptTime = from.nextAttemptTime;
+}) as new <R>(from: State<R>) => MutableState<R>;
+
+/** What a new service's State is made from. */
+const NEVER_ACTIVE: State<never> = { active: false, loading: false, failedAttempts: 0 };
 
 /**
  * Whether two States are the same for publishing: `config` by content, `error` by

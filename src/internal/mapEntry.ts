@@ -4,6 +4,7 @@ import type { ServiceRecord, StateRecord } from '../records.js';
 import { Service } from '../Service.js';
 import { sameState, type State } from '../State.js';
 import type { OutboxMember } from './outbox.js';
+import { plain, type Writable } from './plain.js';
 import { show } from './validate.js';
 
 /**
@@ -70,7 +71,7 @@ export class Entry<S extends Lifecycle<any>> implements ServiceRecord<S>, Outbox
 
   /** A record of this entry with `state`: made per change and per snapshot. @internal */
   record(state: State<RawConfigOf<S>>): StateRecord<S> {
-    return { id: this.id, kind: this.kind, service: this.service, state };
+    return new StateRecordObject(this.id, this.kind, this.service, state);
   }
 
   /**
@@ -134,6 +135,14 @@ export class Entry<S extends Lifecycle<any>> implements ServiceRecord<S>, Outbox
     return last !== undefined && this.same(last, state) ? last : (this.#state = state);
   }
 }
+
+/** Makes the {@link StateRecord}s of changes and snapshots: plain objects (see {@link plain}). */
+const StateRecordObject = plain(function StateRecord(this: Writable<StateRecord<any>>, id: string, kind: string, service: Lifecycle<any>, state: State<any>) {
+  this.id = id;
+  this.kind = kind;
+  this.service = service;
+  this.state = state;
+}) as new <S extends Lifecycle<any>>(id: string, kind: string, service: S, state: State<RawConfigOf<S>>) => StateRecord<S>;
 
 /**
  * What an entry calls with each new State of its service. Its parameters are `any` so that

@@ -1,5 +1,5 @@
 import { AlreadyLoadingError, AlreadyStartedError, AlreadyStoppedError } from '../errors.js';
-import { sameState, type RawConfig, type State } from '../State.js';
+import { MutableState, sameState, type RawConfig, type State } from '../State.js';
 
 /**
  * Everything that can change a {@link State}: the three commands and what a load reports.
@@ -29,7 +29,7 @@ export type ServiceEvent<R = RawConfig> =
  */
 export function transition<R>(state: State<R>, event: ServiceEvent<R>): State<R> {
   const now = event.now;
-  const next = draft(state);
+  const next = new MutableState(state);
   switch (event.type) {
     case 'start':
       if (state.active) throw new AlreadyStartedError();
@@ -81,32 +81,8 @@ export function transition<R>(state: State<R>, event: ServiceEvent<R>): State<R>
   return sameState(state, next) ? state : Object.freeze(next);
 }
 
-type Draft<R> = { -readonly [K in keyof State<R>]-?: State<R>[K] };
-
-/**
- * A mutable copy of `state` to write the next State into. Spelled out field by field: it
- * keeps every State on one object shape, and it is several times faster than `{ ...state }`
- * on a frozen object.
- */
-function draft<R>(state: State<R>): Draft<R> {
-  return {
-    active: state.active,
-    config: state.config,
-    loading: state.loading,
-    error: state.error,
-    failedAttempts: state.failedAttempts,
-    lastInactiveTime: state.lastInactiveTime,
-    lastActiveTime: state.lastActiveTime,
-    lastErrorTime: state.lastErrorTime,
-    lastConfigTime: state.lastConfigTime,
-    lastLoadingStartTime: state.lastLoadingStartTime,
-    lastLoadingEndTime: state.lastLoadingEndTime,
-    nextAttemptTime: state.nextAttemptTime,
-  };
-}
-
 /** Step 1 of a load. */
-function loadStart(next: Draft<unknown>, now: number): void {
+function loadStart(next: MutableState<unknown>, now: number): void {
   next.loading = true;
   next.failedAttempts = 0;
   next.lastLoadingStartTime = now;
@@ -115,7 +91,7 @@ function loadStart(next: Draft<unknown>, now: number): void {
 }
 
 /** A load ends, whatever its outcome. */
-function loadEnd(next: Draft<unknown>, now: number): void {
+function loadEnd(next: MutableState<unknown>, now: number): void {
   next.loading = false;
   next.lastLoadingEndTime = now;
   next.nextAttemptTime = undefined;
