@@ -29,7 +29,7 @@ import * as path from 'node:path';
 import { floorFresh, floorReused, floorSignal, floorStartStop, floorStep } from './floor.js';
 import { libSource } from './lib.js';
 import { checkParity, checkService, serviceFresh, serviceReused, serviceStartStop } from './lifecycle.js';
-import { changeTasks, createTimes, heapPerService, makeIds } from './map.js';
+import { changeTasks, createTimes, handRolledTasks, heapPerService, makeIds } from './map.js';
 import { clockName, median, runInterleaved, type RunOptions } from './measure.js';
 import { chartReport, consoleReport, markdownReport, Results } from './report.js';
 import { checkXState, xstateFresh, xstateReused } from './xstate.js';
@@ -113,8 +113,9 @@ for (const [key, m] of lifecycle) results.set(key, m);
 progress('building the maps');
 const small = changeTasks(smallIds, 'small');
 const large = changeTasks(largeIds, 'large');
+const handRolled = [...handRolledTasks(largeIds, 'large'), ...handRolledTasks(smallIds, 'small')];
 progress(`map changes: ${mapRun.rounds} interleaved rounds`);
-const changes = runInterleaved([...large.tasks, ...small.tasks], {
+const changes = runInterleaved([...large.tasks, ...small.tasks, ...handRolled], {
   ...mapRun,
   onRound: (r) => (r + 1) % 5 === 0 && progress(`map round ${r + 1}/${mapRun.rounds}`),
 });

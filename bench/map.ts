@@ -16,9 +16,9 @@
  *   window's tail, so that every change, stops included, touches a service nobody touched
  *   for at least 2W changes.
  */
-import type { Subscription } from 'rxjs';
+import { BehaviorSubject, Subject, type Subscription } from 'rxjs';
 import type { Lifecycle } from '../src/index.js';
-import { floorCreate, sink } from './floor.js';
+import { floorCreate, INITIAL, sink, started, stopped, subscriber, type FloorState } from './floor.js';
 import { lib } from './lib.js';
 import { clock, fullGC, median, type MicroTask } from './measure.js';
 
@@ -284,4 +284,62 @@ export function changeTasks(ids: readonly string[], label: string): MapBench {
       sink.value = undefined;
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------
+// A hand-rolled map, for information
+
+interface HandRolledEntry {
+  readonly id: string;
+  readonly kind: string;
+  readonly subject: BehaviorSubject<FloorState>;
+  /** The State the listener last had. */
+  state: FloorState;
+}
+
+/**
+ * What a map is when written by hand, for comparison: a `BehaviorSubject` of States per id
+ * and, while someone listens, one subscription per service that turns each new State into a
+ * change (time, type, old and new record) and passes it to one `Subject` with one subscriber.
+ * Its changes are the floor's steps (started, stopped). Tasks `handRolled.random.bare.<label>`
+ * (nobody listens) and `handRolled.random.listened.<label>`, over the same random order as
+ * {@link changeTasks}.
+ */
+export function handRolledTasks(ids: readonly string[], label: string): MicroTask[] {
+  const order = shuffled(ids.slice(workingSetSize(ids.length)), 0x5eed + ids.length);
+  return (['bare', 'listened'] as const).map((kind) => {
+    const entries = new Map<string, HandRolledEntry>();
+    for (const id of ids) entries.set(id, { id, kind: 'worker', subject: new BehaviorSubject(INITIAL), state: INITIAL });
+    if (kind === 'listened') {
+      const changes = new Subject<unknown>();
+      changes.subscribe(subscriber);
+      for (const entry of entries.values()) {
+        entry.subject.subscribe((state) => {
+          const old = entry.state;
+          if (old === state) return;
+          entry.state = state;
+          const oldValue = { id: entry.id, kind: entry.kind, state: old };
+          const newValue = { id: entry.id, kind: entry.kind, state };
+          changes.next({ changeTime: Date.now(), changeType: 'update', oldValue, newValue });
+        });
+      }
+    }
+    const subjects = order.map((id) => entries.get(id)!.subject);
+    let next = 0;
+    return {
+      key: `handRolled.random.${kind}.${label}`,
+      granule: 2,
+      run: (n: number) => {
+        let i = next;
+        for (let k = 0; k < n; k += 2) {
+          const subject = subjects[i]!;
+          const s = started(subject.getValue(), Date.now());
+          subject.next(s);
+          subject.next(stopped(s, Date.now()));
+          i = i + 1 === subjects.length ? 0 : i + 1;
+        }
+        next = i;
+      },
+    };
+  });
 }
