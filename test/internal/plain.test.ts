@@ -10,6 +10,22 @@ function expectPlain(value: object): void {
   expect(isDeepStrictEqual(value, { ...value })).toBe(true);
 }
 
+/** A new service's State at time 7, every key in the spec's order. */
+const NEW_STATE = {
+  active: false,
+  config: undefined,
+  loading: false,
+  error: undefined,
+  failedAttempts: 0,
+  lastInactiveTime: 7,
+  lastActiveTime: undefined,
+  lastErrorTime: undefined,
+  lastConfigTime: undefined,
+  lastLoadingStartTime: undefined,
+  lastLoadingEndTime: undefined,
+  nextAttemptTime: undefined,
+};
+
 describe('objects made on every change', () => {
   it('should make States that are plain, frozen objects with every field, in one order', () => {
     const service = new Service(() => {}, { now: () => 7 });
@@ -18,35 +34,9 @@ describe('objects made on every change', () => {
       expectPlain(state);
       expect(structuredClone(state)).toStrictEqual({ ...state });
       expect(Object.isFrozen(state)).toBe(true);
-      expect(Object.keys(state)).toEqual([
-        'active',
-        'config',
-        'loading',
-        'error',
-        'failedAttempts',
-        'lastInactiveTime',
-        'lastActiveTime',
-        'lastErrorTime',
-        'lastConfigTime',
-        'lastLoadingStartTime',
-        'lastLoadingEndTime',
-        'nextAttemptTime',
-      ]);
+      expect(Object.keys(state)).toEqual(Object.keys(NEW_STATE));
     }
-    expect(states[0]).toStrictEqual({
-      active: false,
-      config: undefined,
-      loading: false,
-      error: undefined,
-      failedAttempts: 0,
-      lastInactiveTime: 7,
-      lastActiveTime: undefined,
-      lastErrorTime: undefined,
-      lastConfigTime: undefined,
-      lastLoadingStartTime: undefined,
-      lastLoadingEndTime: undefined,
-      nextAttemptTime: undefined,
-    });
+    expect(states[0]).toStrictEqual(NEW_STATE);
   });
 
   it('should make plain records and changes, in getAndListenState() and listen()', () => {
