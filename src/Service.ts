@@ -87,16 +87,18 @@ interface Parsed<C> {
  * service.stop();
  * // close ws://a
  * ```
+ * A service is the outbox of its own States: it extends the library's internal `Outbox`,
+ * whose fields it carries so that a change reaches its listeners with no object in between.
+ * None of the outbox's operations shows on a service.
+ *
  * @see {@link ServiceMap} to keep many services by id; {@link statusOf} for a one-word status.
  * @category Service
  */
-export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
+export class Service<C = unknown, R = RawConfig> extends Outbox<State<R>> implements Lifecycle<R> {
   readonly #apply: ApplyFunc<C>;
   readonly #settings: Settings<C, R>;
   /** The committed State: what `state` returns, and what a new subscriber starts from. */
   #state: State<R>;
-  /** Delivers committed States to subscribers and followers; made with the first one. */
-  #outbox: Outbox<State<R>> | undefined;
   #parsed: Parsed<C> | undefined;
   /** The parsed config the last successful load of this run applied (for `reloadUnchanged`). */
   #loaded: Parsed<C> | undefined;
@@ -123,6 +125,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
    */
   constructor(apply: ApplyFunc<C>, options?: ServiceOptions<C, R>) {
     requiredFunction('apply', apply);
+    super();
     this.#apply = apply;
     this.#settings = settingsOf(options);
     this.#state = initialState(this.#now());
@@ -275,7 +278,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
    * @internal
    */
   follow(member: OutboxMember<State<R>>): void {
-    (this.#outbox ??= new Outbox()).add(member);
+    Outbox.add(this, member);
   }
 
   /**
@@ -284,12 +287,12 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
    * @internal
    */
   unfollow(member: OutboxMember<State<R>>): State<R>[] {
-    return this.#outbox?.remove(member) ?? [];
+    return Outbox.remove(this, member);
   }
 
   /** Subscribes `subscriber` to the States committed from now on. */
   #join(subscriber: Subscriber<State<R>>): () => void {
-    return (this.#outbox ??= new Outbox()).join(subscriber);
+    return Outbox.join(this, subscriber);
   }
 
   #now(): number {
@@ -304,21 +307,19 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
    * @returns the State after the step's own effects (for a stop: the stopped State itself).
    */
   #dispatch(event: ServiceEvent<R>, parsed?: Parsed<C>, ctx?: RetryContext): State<R> {
-    const outbox = this.#outbox;
-    outbox?.open();
+    Outbox.open(this);
     try {
       const next = transition(this.#state, event);
       if (parsed !== undefined) this.#parsed = parsed;
       if (next !== this.#state) {
         this.#state = next;
-        this.#outbox?.push(next);
+        Outbox.push(this, next);
       }
       this.#effects(event, next);
       if (ctx !== undefined) this.#settings.policy.log?.(ctx);
       return event.type === 'stop' ? next : this.#state;
     } finally {
-      if (outbox) outbox.close();
-      else this.#outbox?.flush();
+      Outbox.close(this);
     }
   }
 
