@@ -87,18 +87,16 @@ interface Parsed<C> {
  * service.stop();
  * // close ws://a
  * ```
- * A service is the outbox of its own States: it extends the library's internal `Outbox`,
- * whose fields it carries so that a change reaches its listeners with no object in between.
- * None of the outbox's operations shows on a service.
- *
  * @see {@link ServiceMap} to keep many services by id; {@link statusOf} for a one-word status.
  * @category Service
  */
-export class Service<C = unknown, R = RawConfig> extends Outbox<State<R>> implements Lifecycle<R> {
+export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
   readonly #apply: ApplyFunc<C>;
   readonly #settings: Settings<C, R>;
   /** The committed State: what `state` returns, and what a new subscriber starts from. */
   #state: State<R>;
+  /** Delivers committed States to subscribers and followers; made with the first one. */
+  #outbox: Outbox<State<R>> | undefined;
   #parsed: Parsed<C> | undefined;
   /** The parsed config the last successful load of this run applied (for `reloadUnchanged`). */
   #loaded: Parsed<C> | undefined;
@@ -125,7 +123,6 @@ export class Service<C = unknown, R = RawConfig> extends Outbox<State<R>> implem
    */
   constructor(apply: ApplyFunc<C>, options?: ServiceOptions<C, R>) {
     requiredFunction('apply', apply);
-    super();
     this.#apply = apply;
     this.#settings = settingsOf(options);
     this.#state = initialState(this.#now());
@@ -278,7 +275,7 @@ export class Service<C = unknown, R = RawConfig> extends Outbox<State<R>> implem
    * @internal
    */
   follow(member: OutboxMember<State<R>>): void {
-    Outbox.add(this, member);
+    (this.#outbox ??= new Outbox()).add(member);
   }
 
   /**
@@ -287,12 +284,12 @@ export class Service<C = unknown, R = RawConfig> extends Outbox<State<R>> implem
    * @internal
    */
   unfollow(member: OutboxMember<State<R>>): State<R>[] {
-    return Outbox.remove(this, member);
+    return this.#outbox?.remove(member) ?? [];
   }
 
   /** Subscribes `subscriber` to the States committed from now on. */
   #join(subscriber: Subscriber<State<R>>): () => void {
-    return Outbox.join(this, subscriber);
+    return (this.#outbox ??= new Outbox()).join(subscriber);
   }
 
   #now(): number {
@@ -307,19 +304,21 @@ export class Service<C = unknown, R = RawConfig> extends Outbox<State<R>> implem
    * @returns the State after the step's own effects (for a stop: the stopped State itself).
    */
   #dispatch(event: ServiceEvent<R>, parsed?: Parsed<C>, ctx?: RetryContext): State<R> {
-    Outbox.open(this);
+    const outbox = this.#outbox;
+    outbox?.open();
     try {
       const next = transition(this.#state, event);
       if (parsed !== undefined) this.#parsed = parsed;
       if (next !== this.#state) {
         this.#state = next;
-        Outbox.push(this, next);
+        this.#outbox?.push(next);
       }
       this.#effects(event, next);
       if (ctx !== undefined) this.#settings.policy.log?.(ctx);
       return event.type === 'stop' ? next : this.#state;
     } finally {
-      Outbox.close(this);
+      if (outbox) outbox.close();
+      else this.#outbox?.flush();
     }
   }
 

@@ -101,7 +101,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   // Typed loosely on purpose: a function field taking S would make ServiceMap<S> invariant in S.
   readonly #onState: Changed = (entry, previous, next) => {
     this.#publish('update', entry.record(previous), entry.record(next), this.#changeTime(next));
-    Outbox.flush(this.#changes);
+    this.#changes.flush();
   };
   #stateOf: StateOfId<StateRecord<S>> | undefined;
   #states$: Observable<ReadonlyMap<string, StateRecord<S>>> | undefined;
@@ -331,7 +331,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
    * ```
    */
   listen(): Observable<Change<S>> {
-    return new Observable<Change<S>>((subscriber) => Outbox.join(this.#records, subscriber));
+    return new Observable<Change<S>>((subscriber) => this.#records.join(subscriber));
   }
 
   /**
@@ -458,11 +458,11 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   /** The State change stream: follows every record while anyone listens. */
   #stateChanges(): Observable<StateChange<StateRecord<S>>> {
     return new Observable<StateChange<StateRecord<S>>>((subscriber) => {
-      if (!Outbox.observed(this.#changes)) for (const entry of this.#published()) if (!this.#isLeaving(entry)) entry.track();
-      const leave = Outbox.join(this.#changes, subscriber);
+      if (!this.#changes.observed) for (const entry of this.#published()) if (!this.#isLeaving(entry)) entry.track();
+      const leave = this.#changes.join(subscriber);
       return () => {
         leave();
-        if (!Outbox.observed(this.#changes)) for (const entry of this.#published()) entry.untrack();
+        if (!this.#changes.observed) for (const entry of this.#published()) entry.untrack();
       };
     });
   }
@@ -494,8 +494,8 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
 
   #added(entry: Entry<S>): void {
     const time = this.#now();
-    if (Outbox.observed(this.#changes)) this.#publish('add', undefined, entry.record(entry.track()), time);
-    if (Outbox.observed(this.#records)) Outbox.push(this.#records, new MapChange(time, 'add', undefined, entry));
+    if (this.#changes.observed) this.#publish('add', undefined, entry.record(entry.track()), time);
+    if (this.#records.observed) this.#records.push(new MapChange(time, 'add', undefined, entry));
   }
 
   /**
@@ -507,15 +507,15 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
     if (entry.same(leaving.state, state)) return;
     const previous = leaving.state;
     leaving.state = entry.advance(state);
-    if (Outbox.observed(this.#changes)) this.#publish('update', entry.record(previous), entry.record(state), this.#changeTime(state));
+    if (this.#changes.observed) this.#publish('update', entry.record(previous), entry.record(state), this.#changeTime(state));
   }
 
   /** Publishes the removal of a deleted record, with the State it left in. */
   #removed(leaving: Leaving): void {
     const time = this.#now();
     const { entry } = leaving;
-    if (Outbox.observed(this.#changes)) this.#publish('remove', entry.record(leaving.state), undefined, time);
-    if (Outbox.observed(this.#records)) Outbox.push(this.#records, new MapChange(time, 'remove', entry, undefined));
+    if (this.#changes.observed) this.#publish('remove', entry.record(leaving.state), undefined, time);
+    if (this.#records.observed) this.#records.push(new MapChange(time, 'remove', entry, undefined));
   }
 
   /** When a State changed: on the map's clock if it was given one, else the State's own time. */
@@ -529,7 +529,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
     newValue: StateRecord<S> | undefined,
     changeTime: number,
   ): void {
-    Outbox.push(this.#changes, new MapChange(changeTime, changeType, oldValue, newValue));
+    this.#changes.push(new MapChange(changeTime, changeType, oldValue, newValue));
   }
 
   /** The time of a service's change: when it became what it is, by its own clock. */
@@ -545,13 +545,13 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   }
 
   #open(): void {
-    Outbox.open(this.#changes);
-    Outbox.open(this.#records);
+    this.#changes.open();
+    this.#records.open();
   }
 
   #close(): void {
-    Outbox.close(this.#changes);
-    Outbox.close(this.#records);
+    this.#changes.close();
+    this.#records.close();
   }
 
   #mintId(kind: string): string {

@@ -18,8 +18,8 @@ export interface OutboxMember<T> extends OutboxListener<T> {
  * listener set, used by every `Service` and `ServiceMap`.
  *
  * @remarks
- * - Items pushed while a batch is open ({@link Outbox.open} ... {@link Outbox.close}) wait for
- *   the outermost close, so that a method's effects all run before any listener reacts to them.
+ * - Items pushed while a batch is open (`open()` ... `close()`) wait for the outermost
+ *   `close()`, so that a method's effects all run before any listener reacts to them.
  * - A listener that calls back in, and pushes more, does not reorder anything: the loop that
  *   is already delivering delivers the new items after the ones before them, to every
  *   listener in turn. No listener sees items out of order.
@@ -30,111 +30,103 @@ export interface OutboxMember<T> extends OutboxListener<T> {
  *   the others. The set is copied on write, so a delivery loop is never disturbed by a
  *   listener joining or leaving.
  *
- * A `Service` extends it: a service is the outbox of its own States, so a change reaches a
- * listener from the service itself, with no object in between to fetch from memory (at
- * 100,000 services, each such object is a cache miss). Its operations are static, so none of
- * them shows on a service, and no method of a subclass can get in their way; a map keeps
- * outboxes of its own with `new Outbox()`.
- *
- * Cheap when nothing nests: five fields, one pending slot, and an array only while
- * deliveries pile up.
+ * Cheap when nothing nests: one pending slot, and an array only while deliveries pile up.
  */
 export class Outbox<T> {
   /** One member, or several (copied on write), or none. */
-  #members: OutboxMember<T> | readonly OutboxMember<T>[] | undefined = undefined;
-  /** Open batches, plus one while a delivery loop runs: deliveries wait until it is back to 0. */
+  #members: OutboxMember<T> | readonly OutboxMember<T>[] | undefined;
+  /** Open batches: deliveries wait until it is back to 0. */
   #depth = 0;
   /** Items pushed ever: the number the next push takes. */
   #pushed = 0;
-  /** The oldest queued item (the one being delivered), unless it is in `#rest`. */
-  #first: T | undefined = undefined;
-  /** The queued items after `#first`, or from the oldest on once `#first` is delivered: made only when deliveries pile up. */
-  #rest: T[] | undefined = undefined;
+  /** Items delivered to everyone ever: the number of the oldest queued item (the one being delivered). */
+  #done = 0;
+  /** The oldest queued item, and the ones after it when there are more (an array made only then). */
+  #first: T | undefined;
+  #rest: T[] | undefined;
+  #delivering = false;
 
-  /** Whether anyone listens to `box`. @internal */
-  static observed<T>(box: Outbox<T>): boolean {
-    return box.#members !== undefined;
+  /** Whether anyone listens. */
+  get observed(): boolean {
+    return this.#members !== undefined;
   }
 
-  /** Adds `member` to `box` for the items pushed from now on. @internal */
-  static add<T>(box: Outbox<T>, member: OutboxMember<T>): void {
-    member.seen = box.#pushed;
-    const members = box.#members;
-    box.#members = members === undefined ? member : Array.isArray(members) ? [...members, member] : [members as OutboxMember<T>, member];
+  /** Adds `member` for the items pushed from now on. */
+  add(member: OutboxMember<T>): void {
+    member.seen = this.#pushed;
+    const members = this.#members;
+    this.#members = members === undefined ? member : Array.isArray(members) ? [...members, member] : [members as OutboxMember<T>, member];
   }
 
   /**
-   * Removes `member` from `box`.
+   * Removes `member`.
    * @returns the items pushed for it that it has not had yet (it leaves in the middle of a
    * delivery), oldest first.
-   * @internal
    */
-  static remove<T>(box: Outbox<T>, member: OutboxMember<T>): T[] {
-    const members = box.#members;
-    if (members === member) box.#members = undefined;
+  remove(member: OutboxMember<T>): T[] {
+    const members = this.#members;
+    if (members === member) this.#members = undefined;
     else if (Array.isArray(members) && members.includes(member)) {
       const rest = members.filter((m) => m !== member);
-      box.#members = rest.length === 1 ? rest[0] : rest;
+      this.#members = rest.length === 1 ? rest[0] : rest;
     } else return [];
-    const queued = box.#first !== undefined ? [box.#first, ...(box.#rest ?? [])] : [...(box.#rest ?? [])];
-    const missed = queued.slice(Math.max(0, member.seen - (box.#pushed - queued.length)));
-    member.seen = Infinity; // a delivery loop under way may still hold it in its copy of the set
-    return missed;
+    return this.#undelivered(member.seen);
   }
 
   /**
-   * Adds `listener` (an RxJS `Subscriber`) to `box` for the items pushed from now on.
+   * Adds `listener` (an RxJS `Subscriber`) for the items pushed from now on.
    * @returns what removes it again.
-   * @internal
    */
-  static join<T>(box: Outbox<T>, listener: OutboxListener<T>): () => void {
+  join(listener: OutboxListener<T>): () => void {
     const member: OutboxMember<T> = { next: (item) => listener.next(item), seen: 0 };
-    Outbox.add(box, member);
-    return () => void Outbox.remove(box, member);
+    this.add(member);
+    return () => void this.remove(member);
   }
 
-  /** Opens a batch: what is pushed to `box` until the matching {@link Outbox.close} waits for it. @internal */
-  static open<T>(box: Outbox<T>): void {
-    box.#depth++;
+  /** Opens a batch: what is pushed until the matching {@link Outbox.close} waits for it. */
+  open(): void {
+    this.#depth++;
   }
 
-  /** Closes a batch; the outermost close delivers what is queued. @internal */
-  static close<T>(box: Outbox<T>): void {
-    if (--box.#depth === 0) Outbox.flush(box);
+  /** Closes a batch; the outermost close delivers what is queued. */
+  close(): void {
+    if (--this.#depth === 0) this.flush();
   }
 
-  /** Queues `item` for every listener of `box`. Nothing is queued while nobody listens. @internal */
-  static push<T>(box: Outbox<T>, item: T): void {
-    if (box.#members === undefined) return;
-    box.#pushed++;
-    if (box.#first === undefined && box.#rest === undefined) box.#first = item;
-    else (box.#rest ??= []).push(item);
+  /** Queues `item` for every listener. Nothing is queued while nobody listens. */
+  push(item: T): void {
+    if (this.#members === undefined) return;
+    if (this.#pushed++ === this.#done) this.#first = item;
+    else (this.#rest ??= []).push(item);
   }
 
-  /** Delivers what is queued in `box`, in order, unless a batch is open or a delivery is under way. @internal */
-  static flush<T>(box: Outbox<T>): void {
-    if (box.#depth > 0 || (box.#first === undefined && box.#rest === undefined)) return;
-    box.#depth = 1;
+  /** Delivers what is queued, in order, unless a batch is open or a delivery is under way. */
+  flush(): void {
+    if (this.#depth > 0 || this.#delivering) return;
+    this.#delivering = true;
     try {
       // The item being delivered stays queued until everyone had it, so that a member that
-      // leaves meanwhile can be handed what it missed. Items pushed meanwhile go to `#rest`.
-      for (;;) {
-        const first = box.#first;
-        const rest = box.#rest;
-        const queued = (first !== undefined ? 1 : 0) + (rest?.length ?? 0);
-        if (queued === 0) break;
-        const number = box.#pushed - queued;
-        const item = first !== undefined ? first : rest![0]!;
-        const members = box.#members;
+      // leaves meanwhile can be handed what it missed.
+      while (this.#done < this.#pushed) {
+        const number = this.#done;
+        const item = this.#first !== undefined ? this.#first : this.#rest![0]!;
+        const members = this.#members;
         if (members !== undefined && !Array.isArray(members)) deliver(members as OutboxMember<T>, number, item);
         else if (members !== undefined) for (let i = 0; i < members.length; i++) deliver(members[i]!, number, item);
-        if (first !== undefined) box.#first = undefined;
-        else rest!.shift();
+        this.#done++;
+        if (this.#first !== undefined) this.#first = undefined;
+        else this.#rest!.shift();
       }
-      box.#rest = undefined;
     } finally {
-      box.#depth = 0;
+      this.#delivering = false;
+      this.#rest = undefined;
     }
+  }
+
+  /** The queued items from number `from` on, oldest first. */
+  #undelivered(from: number): T[] {
+    const queued = this.#first !== undefined ? [this.#first, ...(this.#rest ?? [])] : [...(this.#rest ?? [])];
+    return queued.slice(Math.max(0, from - this.#done));
   }
 }
 
