@@ -30,21 +30,20 @@ export interface OutboxMember<T> extends OutboxListener<T> {
  *   the others. The set is copied on write, so a delivery loop is never disturbed by a
  *   listener joining or leaving.
  *
- * Cheap when nothing nests: one pending slot, and an array only while deliveries pile up.
+ * Cheap when nothing nests: five fields, one pending slot, and an array only while
+ * deliveries pile up.
  */
 export class Outbox<T> {
   /** One member, or several (copied on write), or none. */
   #members: OutboxMember<T> | readonly OutboxMember<T>[] | undefined;
-  /** Open batches: deliveries wait until it is back to 0. */
+  /** Open batches, plus one while a delivery loop runs: deliveries wait until it is back to 0. */
   #depth = 0;
   /** Items pushed ever: the number the next push takes. */
   #pushed = 0;
-  /** Items delivered to everyone ever: the number of the oldest queued item (the one being delivered). */
-  #done = 0;
-  /** The oldest queued item, and the ones after it when there are more (an array made only then). */
+  /** The oldest queued item (the one being delivered), unless it is in `#rest`. */
   #first: T | undefined;
+  /** The queued items after `#first`, or from the oldest on once `#first` is delivered: made only when deliveries pile up. */
   #rest: T[] | undefined;
-  #delivering = false;
 
   /** Whether anyone listens. */
   get observed(): boolean {
@@ -70,7 +69,10 @@ export class Outbox<T> {
       const rest = members.filter((m) => m !== member);
       this.#members = rest.length === 1 ? rest[0] : rest;
     } else return [];
-    return this.#undelivered(member.seen);
+    const queued = this.#first !== undefined ? [this.#first, ...(this.#rest ?? [])] : [...(this.#rest ?? [])];
+    const missed = queued.slice(Math.max(0, member.seen - (this.#pushed - queued.length)));
+    member.seen = Infinity; // a delivery loop under way may still hold it in its copy of the set
+    return missed;
   }
 
   /**
@@ -96,37 +98,35 @@ export class Outbox<T> {
   /** Queues `item` for every listener. Nothing is queued while nobody listens. */
   push(item: T): void {
     if (this.#members === undefined) return;
-    if (this.#pushed++ === this.#done) this.#first = item;
+    this.#pushed++;
+    if (this.#first === undefined && this.#rest === undefined) this.#first = item;
     else (this.#rest ??= []).push(item);
   }
 
   /** Delivers what is queued, in order, unless a batch is open or a delivery is under way. */
   flush(): void {
-    if (this.#depth > 0 || this.#delivering) return;
-    this.#delivering = true;
+    if (this.#depth > 0 || (this.#first === undefined && this.#rest === undefined)) return;
+    this.#depth++;
     try {
       // The item being delivered stays queued until everyone had it, so that a member that
-      // leaves meanwhile can be handed what it missed.
-      while (this.#done < this.#pushed) {
-        const number = this.#done;
-        const item = this.#first !== undefined ? this.#first : this.#rest![0]!;
+      // leaves meanwhile can be handed what it missed. Items pushed meanwhile go to `#rest`.
+      for (;;) {
+        const first = this.#first;
+        const rest = this.#rest;
+        const queued = (first !== undefined ? 1 : 0) + (rest?.length ?? 0);
+        if (queued === 0) break;
+        const number = this.#pushed - queued;
+        const item = first !== undefined ? first : rest![0]!;
         const members = this.#members;
         if (members !== undefined && !Array.isArray(members)) deliver(members as OutboxMember<T>, number, item);
         else if (members !== undefined) for (let i = 0; i < members.length; i++) deliver(members[i]!, number, item);
-        this.#done++;
-        if (this.#first !== undefined) this.#first = undefined;
-        else this.#rest!.shift();
+        if (first !== undefined) this.#first = undefined;
+        else rest!.shift();
       }
-    } finally {
-      this.#delivering = false;
       this.#rest = undefined;
+    } finally {
+      this.#depth--;
     }
-  }
-
-  /** The queued items from number `from` on, oldest first. */
-  #undelivered(from: number): T[] {
-    const queued = this.#first !== undefined ? [this.#first, ...(this.#rest ?? [])] : [...(this.#rest ?? [])];
-    return queued.slice(Math.max(0, from - this.#done));
   }
 }
 

@@ -75,5 +75,61 @@ describe('Service', () => {
         expect(() => new Service(ok, { retry: true })).not.toThrow();
       });
     });
+
+    describe('as a base class', () => {
+      /** A subclass whose members are named like the outbox operations a service uses inside. */
+      class Connection extends Service<{ url: string }> {
+        readonly log: string[] = [];
+        static open(url: string): Connection {
+          const connection = new Connection();
+          connection.configure(JSON.stringify({ url }));
+          connection.start();
+          return connection;
+        }
+        constructor() {
+          super(() => {});
+        }
+        open(): void {
+          this.log.push('open');
+        }
+        close(): void {
+          this.log.push('close');
+          this.stop();
+        }
+        push(line: string): void {
+          this.log.push(line);
+        }
+        flush(): void {
+          this.log.push('flush');
+        }
+        add(): void {}
+        remove(): void {}
+        join(): void {}
+        get observed(): string {
+          return 'mine';
+        }
+      }
+
+      it('should publish every State to its subscribers whatever its members are named', () => {
+        const connection = Connection.open('ws://a');
+        const seen: boolean[] = [];
+        connection.state$.subscribe((s) => seen.push(s.active));
+        connection.push('hello');
+        connection.flush();
+        connection.close();
+        expect(seen).toEqual([true, false]);
+        expect(connection.log).toEqual(['hello', 'flush', 'close']);
+        expect(connection.observed).toBe('mine');
+        expect(connection.parsedConfig).toEqual({ url: 'ws://a' });
+      });
+
+      it('should show no outbox operation on a service or on the Service class', () => {
+        const service = new Service(() => {});
+        for (const name of ['observed', 'add', 'remove', 'join', 'open', 'close', 'push', 'flush']) {
+          expect(name in service).toBe(false);
+          expect(name in Service).toBe(false);
+        }
+      });
+    });
   });
 });

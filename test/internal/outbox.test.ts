@@ -1,0 +1,142 @@
+/** The outbox every Service and ServiceMap delivers through: batches, order under re-entrancy, joins, leaves. */
+import { Outbox, type OutboxMember } from '../../src/internal/outbox';
+
+/** A member that keeps what it gets, and runs `react` (if set) on each item. */
+function member(react?: (item: string) => void): OutboxMember<string> & { got: string[] } {
+  const got: string[] = [];
+  return {
+    got,
+    seen: 0,
+    next(item) {
+      got.push(item);
+      react?.(item);
+    },
+  };
+}
+
+describe('Outbox', () => {
+  it('should queue nothing while nobody listens', () => {
+    const box = new Outbox<string>();
+    box.push('lost');
+    const m = member();
+    box.add(m);
+    box.flush();
+    expect(m.got).toEqual([]);
+    expect(box.observed).toBe(true);
+  });
+
+  it('should hold what is pushed in a batch until the outermost close', () => {
+    const box = new Outbox<string>();
+    const m = member();
+    box.add(m);
+    box.open();
+    box.push('a');
+    box.open();
+    box.push('b');
+    box.close();
+    expect(m.got).toEqual([]);
+    box.close();
+    expect(m.got).toEqual(['a', 'b']);
+  });
+
+  it('should deliver what a listener pushes from inside a delivery after the items before it, to every listener', () => {
+    const box = new Outbox<string>();
+    const first = member((item) => {
+      if (item === 'a') {
+        box.push('a2'); // a re-entrant push, as a subscriber calling the service does
+        box.flush(); // does nothing: the loop under way delivers it
+      }
+    });
+    const second = member();
+    box.add(first);
+    box.add(second);
+    box.open();
+    box.push('a');
+    box.push('b');
+    box.close();
+    expect(first.got).toEqual(['a', 'b', 'a2']);
+    expect(second.got).toEqual(['a', 'b', 'a2']);
+  });
+
+  it('should give a member that joins during a delivery only the items pushed after it joined', () => {
+    const box = new Outbox<string>();
+    const late = member();
+    const first = member((item) => {
+      if (item === 'a') {
+        box.add(late);
+        box.push('c');
+      }
+    });
+    box.add(first);
+    box.open();
+    box.push('a');
+    box.push('b');
+    box.close();
+    expect(first.got).toEqual(['a', 'b', 'c']);
+    expect(late.got).toEqual(['c']);
+  });
+
+  it('should hand a member that leaves during a delivery the items it has not had yet, oldest first', () => {
+    const box = new Outbox<string>();
+    const leaving = member();
+    let missed: string[] = [];
+    const first = member((item) => {
+      if (item === 'a') {
+        box.push('c');
+        missed = box.remove(leaving);
+      }
+    });
+    box.add(first);
+    box.add(leaving);
+    box.open();
+    box.push('a');
+    box.push('b');
+    box.close();
+    expect(leaving.got).toEqual([]);
+    expect(missed).toEqual(['a', 'b', 'c']);
+    expect(first.got).toEqual(['a', 'b', 'c']);
+    expect(box.remove(leaving)).toEqual([]); // not a member any more
+  });
+
+  it('should stop delivering to a listener that left, and keep delivering to the others', () => {
+    const box = new Outbox<string>();
+    const seen: string[] = [];
+    const leave = box.join({ next: (item) => seen.push(item) });
+    const m = member();
+    box.add(m);
+    box.push('a');
+    box.flush();
+    leave();
+    box.push('b');
+    box.flush();
+    expect(seen).toEqual(['a']);
+    expect(m.got).toEqual(['a', 'b']);
+    box.remove(m);
+    expect(box.observed).toBe(false);
+  });
+
+  it('should go on from the item a listener threw on, without giving it twice to those that had it', () => {
+    const box = new Outbox<string>();
+    const before = member();
+    let fail = true;
+    const thrower = member((item) => {
+      if (item === 'a' && fail) {
+        fail = false;
+        throw new Error('listener failed');
+      }
+    });
+    const after = member();
+    for (const m of [before, thrower, after]) box.add(m);
+    box.open();
+    box.push('a');
+    box.push('b');
+    expect(() => box.close()).toThrow('listener failed');
+    expect([before.got, thrower.got, after.got]).toEqual([['a'], ['a'], []]);
+    box.flush();
+    expect([before.got, thrower.got, after.got]).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+      ['a', 'b'],
+    ]);
+  });
+});
