@@ -29,7 +29,7 @@ interface MapChange<V> {
   readonly newValue: V | undefined;
 }
 
-/** Makes the changes a map publishes: plain objects (see {@link plain}); named like the interface, as a class is. */
+/** Makes the changes a map publishes, of both kinds: plain objects (see {@link plain}), named `Change` in heap snapshots. */
 const MapChange = plain(function Change<V>(
   this: Writable<MapChange<V>>,
   changeTime: number,

@@ -31,7 +31,8 @@ export interface OutboxMember<T> extends OutboxListener<T> {
  *   listener joining or leaving.
  *
  * Cheap when nothing nests: five fields, one pending slot, and an array only while
- * deliveries pile up.
+ * deliveries pile up. An item is never `undefined` (States and changes are objects): the
+ * empty slot is `undefined`.
  */
 export class Outbox<T> {
   /** One member, or several (copied on write), or none. */
