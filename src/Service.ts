@@ -98,23 +98,13 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
   /** Delivers committed States to subscribers and followers; made with the first one. */
   #outbox: Outbox<State<R>> | undefined;
   #parsed: Parsed<C> | undefined;
-  /** The parsed config the last successful load of this run applied (for `reloadUnchanged`). */
-  #loaded: Parsed<C> | undefined;
 
   // The effects of the current run. Every callback into user code can call back in, so each
   // effect checks afterwards that its load is still the current one (`#load`).
   /** Number of the current load; moves on when a load begins and when the run ends. */
   #load = 0;
-  /** The attempt in flight, or the Observable task that succeeded and runs on. */
-  #attempt: Abortable | undefined;
-  /** The Observable task's subscription. */
-  #task: Subscription | undefined;
-  /** The pending retry, or the timeout of the attempt in flight. */
-  #timer: Subscription | undefined;
-  /** The failure count of the current load, made at its first failure (or run, for resetAfter). */
-  #streak: Streak | undefined;
-  /** Every signal this run handed to apply: they abort when it ends. */
-  #signals: RunSignals | undefined;
+  /** What the current run's loads have going; made by its first load. */
+  #run: Run<C> | undefined;
 
   /**
    * @param apply - loads each config; see {@link ApplyFunc}.
@@ -192,8 +182,9 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
     const { parse, switchLoad, reloadUnchanged } = this.#settings;
     const parsed: Parsed<C> = { value: parse(data) };
     const state = this.#state;
+    const loaded = this.#run?.loaded;
     const reload =
-      reloadUnchanged || state.loading || this.#loaded === undefined || !sameConfig(parsed.value, this.#loaded.value);
+      reloadUnchanged || state.loading || loaded === undefined || !sameConfig(parsed.value, loaded.value);
     const config = freezeConfig(data);
     return this.#dispatch({ type: 'configure', now: this.#now(), config, switchLoad, reload }, parsed);
   }
@@ -347,15 +338,16 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
   #beginLoad(): void {
     const load = ++this.#load;
     this.#cancelLoad(abortReasons.superseded);
-    this.#loaded = undefined;
+    if (this.#run !== undefined) this.#run.loaded = undefined;
     // An abort listener of the old load may have stopped or reconfigured the service.
     if (load === this.#load) this.#attemptLoad(load);
   }
 
   /** Calls apply once for `load`, and follows what it returns. */
   #attemptLoad(load: number): void {
-    const attempt = (this.#signals ??= new RunSignals()).attempt();
-    this.#attempt = attempt;
+    const run = (this.#run ??= new Run());
+    const attempt = run.signals.attempt();
+    run.attempt = attempt;
     let result: unknown;
     try {
       result = this.#apply(this.#parsed!.value, attempt.signal);
@@ -376,7 +368,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
     }
     const timeout = this.#settings.applyTimeout;
     if (timeout !== undefined) {
-      this.#timer = this.#settings.scheduler.schedule(() => {
+      run.timer = this.#settings.scheduler.schedule(() => {
         this.#failed(attempt, frozenError(new TimeoutError(timeout)));
       }, timeout);
     }
@@ -394,41 +386,43 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
       },
     });
     // Until it settles (and a task, after its success too) it is cancelled with its attempt.
-    if (attempt === this.#attempt && !task.closed) this.#task = task;
+    if (attempt === run.attempt && !task.closed) run.task = task;
     else task.unsubscribe();
   }
 
   /** `attempt` succeeded; a `running` task goes on as the background work. */
   #succeeded(attempt: Abortable, running: boolean): void {
-    if (attempt !== this.#attempt) return; // superseded, timed out, or its run ended
-    this.#timer?.unsubscribe();
-    this.#timer = undefined;
+    const run = this.#run;
+    if (run === undefined || attempt !== run.attempt) return; // superseded, timed out, or its run ended
+    run.timer?.unsubscribe();
+    run.timer = undefined;
     if (!running) {
-      this.#attempt = this.#task = undefined;
-      this.#signals!.keep(attempt);
+      run.attempt = run.task = undefined;
+      run.signals.keep(attempt);
     }
     const now = this.#now();
     const { policy } = this.#settings;
-    let streak = this.#streak;
+    let streak = run.streak;
     // Only a task that failed again soon after its success goes on counting (resetAfter).
-    if (running && policy.resetAfter > 0) streak ??= this.#streak = new Streak(policy, this.#state.lastLoadingStartTime!);
-    else this.#streak = undefined;
+    if (running && policy.resetAfter > 0) streak ??= run.streak = new Streak(policy, this.#state.lastLoadingStartTime!);
+    else run.streak = undefined;
     const ctx = streak?.succeeded(now) ?? { attempt: 0, error: undefined, delay: 0, t0: this.#state.lastLoadingStartTime! };
-    this.#loaded = this.#parsed;
+    run.loaded = this.#parsed;
     this.#dispatch({ type: 'succeeded', now, failures: ctx.attempt }, undefined, ctx);
   }
 
   /** `attempt` failed with `err`: retry it, or give up. */
   #failed(attempt: Abortable, err: unknown): void {
-    if (attempt !== this.#attempt) return; // superseded, timed out, or its run ended
+    const run = this.#run;
+    if (run === undefined || attempt !== run.attempt) return; // superseded, timed out, or its run ended
     const load = this.#load;
-    const task = this.#task;
-    this.#timer?.unsubscribe();
-    this.#timer = this.#task = this.#attempt = this.#loaded = undefined;
+    const task = run.task;
+    run.timer?.unsubscribe();
+    run.timer = run.task = run.attempt = run.loaded = undefined;
     task?.unsubscribe(); // a task that timed out, or one that errored (then a no-op)
     const now = this.#now();
     const state = this.#state;
-    const streak = (this.#streak ??= new Streak(this.#settings.policy, state.loading ? state.lastLoadingStartTime! : now));
+    const streak = (run.streak ??= new Streak(this.#settings.policy, state.loading ? state.lastLoadingStartTime! : now));
     const verdict = streak.failed(err, now);
     attempt.abort(err);
     if (load !== this.#load) return; // an abort listener stopped or reconfigured the service
@@ -443,29 +437,55 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
   }
 
   #scheduleRetry(load: number, delay: number): void {
-    this.#timer = this.#settings.scheduler.schedule(() => {
-      this.#timer = undefined;
+    const run = this.#run!; // the failure that asked for the retry is of this run
+    run.timer = this.#settings.scheduler.schedule(() => {
+      run.timer = undefined;
       if (load === this.#load) this.#attemptLoad(load);
     }, delay);
   }
 
   /** Ends the current load: its timers, its task, and its attempt in flight abort with `reason`. */
   #cancelLoad(reason: unknown): void {
-    const timer = this.#timer;
-    const task = this.#task;
-    const attempt = this.#attempt;
-    this.#timer = this.#task = this.#attempt = this.#streak = undefined;
-    timer?.unsubscribe();
-    task?.unsubscribe();
-    attempt?.abort(reason);
+    if (this.#run !== undefined) this.#run.cancel(reason);
   }
 
   /** Ends the run: the load, its pending retry and every signal it handed out abort with `reason`. */
   #endRun(reason: unknown): void {
     this.#load++;
-    const signals = this.#signals;
-    this.#signals = this.#loaded = undefined;
-    this.#cancelLoad(reason);
-    signals?.abortAll(reason);
+    const run = this.#run;
+    if (run === undefined) return;
+    // Let go of it first: an abort listener that starts a new run gets a new one.
+    this.#run = undefined;
+    run.loaded = undefined;
+    run.cancel(reason);
+    run.signals.abortAll(reason);
+  }
+}
+
+/**
+ * What a run keeps while its loads go on: made by its first load and let go when it ends, so
+ * that a service with nothing to load (and a stopped one) carries none of it.
+ */
+class Run<C> {
+  /** The attempt in flight, or the Observable task that succeeded and runs on. */
+  attempt: Abortable | undefined = undefined;
+  /** The Observable task's subscription. */
+  task: Subscription | undefined = undefined;
+  /** The pending retry, or the timeout of the attempt in flight. */
+  timer: Subscription | undefined = undefined;
+  /** The failure count of the current load, made at its first failure (or run, for resetAfter). */
+  streak: Streak | undefined = undefined;
+  /** The parsed config the last successful load of this run applied (for `reloadUnchanged`). */
+  loaded: Parsed<C> | undefined = undefined;
+  /** Every signal this run handed to apply: they abort when it ends. */
+  readonly signals = new RunSignals();
+
+  /** Ends the current load: its timers, its task, and its attempt in flight abort with `reason`. */
+  cancel(reason: unknown): void {
+    const { timer, task, attempt } = this;
+    this.timer = this.task = this.attempt = this.streak = undefined;
+    timer?.unsubscribe();
+    task?.unsubscribe();
+    attempt?.abort(reason);
   }
 }

@@ -49,6 +49,14 @@ const STRONG = 8;
 const OWNER = Symbol('rx-lifecycle.owner');
 type Owned = AbortSignal & { [OWNER]?: Abortable };
 
+/** Drops the `WeakRef` of a collected signal from the run that held it. */
+const collected =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<{ readonly set: Set<WeakRef<AbortSignal>>; readonly ref: WeakRef<AbortSignal> }>(({ set, ref }) =>
+        set.delete(ref),
+      )
+    : undefined;
+
 /**
  * The signals one run of a service has handed to apply: each must abort when the run ends,
  * also after its attempt succeeded.
@@ -62,17 +70,10 @@ type Owned = AbortSignal & { [OWNER]?: Abortable };
  * signal to the strong set, so the listener's clean-up always runs. (`AbortSignal.any` would
  * do the same, but Node 20 keeps about 60 bytes per call on the parent signal for good.)
  */
-/** Drops the `WeakRef` of a collected signal from the run that held it. */
-const collected =
-  typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<{ readonly set: Set<WeakRef<AbortSignal>>; readonly ref: WeakRef<AbortSignal> }>(({ set, ref }) =>
-        set.delete(ref),
-      )
-    : undefined;
-
 export class RunSignals {
   #strong: Abortable[] = [];
-  #weak = new Set<WeakRef<AbortSignal>>();
+  /** The kept signals past the first few, held weakly; made for the first of them. */
+  #weak: Set<WeakRef<AbortSignal>> | undefined;
   /** Controllers of this run whose signal has a listener (while not in `#strong` yet). */
   #listened: WeakSet<Abortable> | undefined;
 
@@ -92,8 +93,9 @@ export class RunSignals {
     const signal = controller.signal;
     const ref = new WeakRef(signal);
     (signal as Owned)[OWNER] = controller;
-    this.#weak.add(ref);
-    collected?.register(signal, { set: this.#weak, ref });
+    const weak = (this.#weak ??= new Set());
+    weak.add(ref);
+    collected?.register(signal, { set: weak, ref });
   }
 
   /** The run ended: every signal it handed out aborts with `reason`. */
@@ -101,9 +103,9 @@ export class RunSignals {
     const strong = this.#strong;
     const weak = this.#weak;
     this.#strong = [];
-    this.#weak = new Set();
+    this.#weak = undefined;
     for (const controller of strong) controller.abort(reason);
-    for (const ref of weak) {
+    for (const ref of weak ?? []) {
       const signal = ref.deref();
       (signal as Owned | undefined)?.[OWNER]?.abort(reason);
     }
