@@ -337,8 +337,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
   /** Begins a load of the parsed config, ending the one before it (switch semantics). */
   #beginLoad(): void {
     const load = ++this.#load;
-    this.#cancelLoad(abortReasons.superseded);
-    if (this.#run !== undefined) this.#run.loaded = undefined;
+    this.#run?.cancel(abortReasons.superseded);
     // An abort listener of the old load may have stopped or reconfigured the service.
     if (load === this.#load) this.#attemptLoad(load);
   }
@@ -444,11 +443,6 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
     }, delay);
   }
 
-  /** Ends the current load: its timers, its task, and its attempt in flight abort with `reason`. */
-  #cancelLoad(reason: unknown): void {
-    if (this.#run !== undefined) this.#run.cancel(reason);
-  }
-
   /** Ends the run: the load, its pending retry and every signal it handed out abort with `reason`. */
   #endRun(reason: unknown): void {
     this.#load++;
@@ -456,7 +450,6 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
     if (run === undefined) return;
     // Let go of it first: an abort listener that starts a new run gets a new one.
     this.#run = undefined;
-    run.loaded = undefined;
     run.cancel(reason);
     run.signals.abortAll(reason);
   }
@@ -483,7 +476,7 @@ class Run<C> {
   /** Ends the current load: its timers, its task, and its attempt in flight abort with `reason`. */
   cancel(reason: unknown): void {
     const { timer, task, attempt } = this;
-    this.timer = this.task = this.attempt = this.streak = undefined;
+    this.timer = this.task = this.attempt = this.streak = this.loaded = undefined;
     timer?.unsubscribe();
     task?.unsubscribe();
     attempt?.abort(reason);

@@ -583,7 +583,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
       yield* this.#entries.values();
       return;
     }
-    for (const entry of this.#entries.values()) if (this.#leaving.get(entry.id)?.entry !== entry) yield entry;
+    for (const entry of this.#entries.values()) if (!this.#isLeaving(entry)) yield entry;
   }
 
   #isLeaving(entry: Entry<S>): boolean {

@@ -1,9 +1,10 @@
-import { BehaviorSubject, Observable, Subject, type Subscriber } from 'rxjs';
+import { BehaviorSubject, Observable, Subject } from 'rxjs';
 import type { ServiceMapSummary, ServiceStates } from '../ServiceStates.js';
 import type { StateChange } from '../records.js';
 import { PersistentMap, PersistentMapView } from '../internal/persistentMap.js';
 import type { RemoteStateRecord } from './RemoteStateRecord.js';
 import { SummaryCounts } from '../views/SummaryCounts.js';
+import { StateOfId } from '../views/stateOfId.js';
 
 /**
  * The records of a remote map as a client holds them, with every stream of
@@ -21,7 +22,10 @@ export class MirrorStore<R extends RemoteStateRecord = RemoteStateRecord> implem
   readonly #changes = new Subject<StateChange<R>>();
   readonly #counts: SummaryCounts;
   readonly #summary$: BehaviorSubject<ServiceMapSummary>;
-  readonly #watchers = new Map<string, Set<Subscriber<R['state'] | undefined>>>();
+  readonly #stateOf = new StateOfId<R>(
+    () => this.#changes,
+    (id) => this.#records.get(id)?.state,
+  );
 
   /** @param withStale - count stale records apart in `summary$` (fleets). */
   constructor(withStale = false) {
@@ -35,11 +39,6 @@ export class MirrorStore<R extends RemoteStateRecord = RemoteStateRecord> implem
 
   get(id: string): R | undefined {
     return this.#records.get(id);
-  }
-
-  /** Every record, without a copy. */
-  values(): IterableIterator<R> {
-    return this.#records.values();
   }
 
   states(): R[] {
@@ -67,16 +66,7 @@ export class MirrorStore<R extends RemoteStateRecord = RemoteStateRecord> implem
   }
 
   stateOf$(id: string): Observable<R['state'] | undefined> {
-    return new Observable<R['state'] | undefined>((subscriber) => {
-      let set = this.#watchers.get(id);
-      if (set === undefined) this.#watchers.set(id, (set = new Set()));
-      set.add(subscriber);
-      subscriber.next(this.#records.get(id)?.state);
-      return () => {
-        set.delete(subscriber);
-        if (set.size === 0 && this.#watchers.get(id) === set) this.#watchers.delete(id);
-      };
-    });
+    return this.#stateOf.stateOf$(id);
   }
 
   /**
@@ -110,16 +100,7 @@ export class MirrorStore<R extends RemoteStateRecord = RemoteStateRecord> implem
       }
     }
     if (applied.length === 0) return applied;
-    for (const change of applied) {
-      this.#changes.next(change);
-      const id = (change.newValue ?? change.oldValue)!.id;
-      const watchers = this.#watchers.get(id);
-      const state = change.newValue?.state;
-      // A change of the record alone (a fleet's stale mark) leaves its State as it was.
-      if (watchers !== undefined && state !== change.oldValue?.state) {
-        for (const watcher of [...watchers]) watcher.next(state);
-      }
-    }
+    for (const change of applied) this.#changes.next(change);
     if (this.#persistent) this.#views.next(new PersistentMapView(this.#persistent));
     const summary = this.#counts.snapshot();
     if (summary !== this.#summary$.value) this.#summary$.next(summary);
@@ -131,7 +112,5 @@ export class MirrorStore<R extends RemoteStateRecord = RemoteStateRecord> implem
     this.#changes.complete();
     this.#views.complete();
     this.#summary$.complete();
-    for (const set of this.#watchers.values()) for (const watcher of [...set]) watcher.complete();
-    this.#watchers.clear();
   }
 }

@@ -16,11 +16,6 @@ export class FleetMirror extends MirrorStore<RemoteStateRecord> {
     this.#now = now;
   }
 
-  /** Every record, as a plain iterable (no copy). */
-  records(): IterableIterator<RemoteStateRecord> {
-    return this.values();
-  }
-
   /** Adds or replaces the record of `record.id`; publishes nothing when it is unchanged. */
   put(record: RemoteStateRecord): void {
     const old = this.get(record.id);

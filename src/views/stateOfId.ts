@@ -46,14 +46,25 @@ export class StateOfId<R extends StateRecordBase> {
   }
 
   #open(): void {
-    const subscription = this.#changes().subscribe((change) => {
-      const id = (change.newValue ?? change.oldValue)!.id;
-      const watchers = this.#byId.get(id);
-      if (watchers === undefined) return;
-      const state = change.changeType === 'remove' ? undefined : change.newValue!.state;
-      if (this.#current.get(id) === state) return;
-      this.#current.set(id, state);
-      for (const watcher of [...watchers]) watcher.next(state);
+    const subscription = this.#changes().subscribe({
+      next: (change) => {
+        const id = (change.newValue ?? change.oldValue)!.id;
+        const watchers = this.#byId.get(id);
+        if (watchers === undefined) return;
+        // A change of the record alone (a fleet's stale mark) leaves the State as it was.
+        const state = change.changeType === 'remove' ? undefined : change.newValue!.state;
+        if (this.#current.get(id) === state) return;
+        this.#current.set(id, state);
+        for (const watcher of [...watchers]) watcher.next(state);
+      },
+      // The map ended (a remote mirror that closed): so does every stateOf$.
+      complete: () => {
+        const watchers = [...this.#byId.values()].flatMap((set) => [...set]);
+        this.#byId.clear();
+        this.#current.clear();
+        this.#unsubscribe = undefined;
+        for (const watcher of watchers) watcher.complete();
+      },
     });
     this.#unsubscribe = () => subscription.unsubscribe();
   }

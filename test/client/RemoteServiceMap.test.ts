@@ -44,8 +44,10 @@ describe('RemoteServiceMap', () => {
     it('should complete its streams on close()', async () => {
       setup = await remoteSetup(plainMap());
       const done = lastValueFrom(setup.remote.states$.pipe(toArray()));
+      const stateOf = lastValueFrom(setup.remote.stateOf$('nobody').pipe(toArray()));
       setup.remote.close();
       expect((await done).length).toBeGreaterThan(0);
+      expect(await stateOf).toEqual([undefined]);
     });
   });
 

@@ -1,6 +1,7 @@
 /** States, records and changes are made by constructors (for speed), yet are plain objects. */
 import { isDeepStrictEqual } from 'node:util';
 import { Service, ServiceMap, type Change, type StateChange } from 'rx-lifecycle';
+import { NEW } from '../properties/serviceModel';
 
 /** `value` is a plain object: Object.prototype, constructor Object, equal to its own literal copy. */
 function expectPlain(value: object): void {
@@ -10,21 +11,8 @@ function expectPlain(value: object): void {
   expect(isDeepStrictEqual(value, { ...value })).toBe(true);
 }
 
-/** A new service's State at time 7, every key in the spec's order. */
-const NEW_STATE = {
-  active: false,
-  config: undefined,
-  loading: false,
-  error: undefined,
-  failedAttempts: 0,
-  lastInactiveTime: 7,
-  lastActiveTime: undefined,
-  lastErrorTime: undefined,
-  lastConfigTime: undefined,
-  lastLoadingStartTime: undefined,
-  lastLoadingEndTime: undefined,
-  nextAttemptTime: undefined,
-};
+/** A new service's State at time 7, every key in the spec's order (the property model's). */
+const NEW_STATE = { ...NEW, lastInactiveTime: 7 };
 
 describe('objects made on every change', () => {
   it('should make States that are plain, frozen objects with every field, in one order', () => {
