@@ -97,14 +97,8 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
   #state: State<R>;
   /** Delivers committed States to subscribers and followers; made with the first one. */
   #outbox: Outbox<State<R>> | undefined;
-  #parsed: Parsed<C> | undefined;
-
-  // The effects of the current run. Every callback into user code can call back in, so each
-  // effect checks afterwards that its load is still the current one (`#load`).
-  /** Number of the current load; moves on when a load begins and when the run ends. */
-  #load = 0;
-  /** What the current run's loads have going; made by its first load. */
-  #run: Run<C> | undefined;
+  /** The accepted config and its loads: made by the first config accepted. */
+  #loads: Loads<C> | undefined;
 
   /**
    * @param apply - loads each config; see {@link ApplyFunc}.
@@ -125,7 +119,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
 
   /** The parsed value of the config last accepted, `undefined` before any. */
   get parsedConfig(): C | undefined {
-    return this.#parsed?.value;
+    return this.#loads?.parsed.value;
   }
 
   /**
@@ -156,7 +150,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
    * ```
    */
   start(): State<R> {
-    return this.#dispatch({ type: 'start', now: this.#now(), hasConfig: this.#parsed !== undefined });
+    return this.#dispatch({ type: 'start', now: this.#now(), hasConfig: this.#loads !== undefined });
   }
 
   /**
@@ -182,7 +176,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
     const { parse, switchLoad, reloadUnchanged } = this.#settings;
     const parsed: Parsed<C> = { value: parse(data) };
     const state = this.#state;
-    const loaded = this.#run?.loaded;
+    const loaded = this.#loads?.run?.loaded;
     const reload =
       reloadUnchanged || state.loading || loaded === undefined || !sameConfig(parsed.value, loaded.value);
     const config = freezeConfig(data);
@@ -283,6 +277,13 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
     return (this.#outbox ??= new Outbox()).join(subscriber);
   }
 
+  /** Takes `parsed` as the accepted config. */
+  #accept(parsed: Parsed<C>): void {
+    const loads = this.#loads;
+    if (loads === undefined) this.#loads = new Loads(parsed);
+    else loads.parsed = parsed;
+  }
+
   #now(): number {
     const { now, scheduler } = this.#settings;
     return now ? now() : scheduler.now();
@@ -299,7 +300,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
     outbox?.open();
     try {
       const next = transition(this.#state, event);
-      if (parsed !== undefined) this.#parsed = parsed;
+      if (parsed !== undefined) this.#accept(parsed);
       if (next !== this.#state) {
         this.#state = next;
         this.#outbox?.push(next);
@@ -327,7 +328,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
         if (next.loading && this.#state === next) this.#beginLoad();
         break;
       case 'retrying':
-        if (this.#state === next) this.#scheduleRetry(this.#load, event.delay);
+        if (this.#state === next) this.#scheduleRetry(this.#loads!.number, event.delay);
         break;
       case 'succeeded':
         break;
@@ -336,26 +337,28 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
 
   /** Begins a load of the parsed config, ending the one before it (switch semantics). */
   #beginLoad(): void {
-    const load = ++this.#load;
-    this.#run?.cancel(abortReasons.superseded);
+    const loads = this.#loads!;
+    const load = ++loads.number;
+    loads.run?.cancel(abortReasons.superseded);
     // An abort listener of the old load may have stopped or reconfigured the service.
-    if (load === this.#load) this.#attemptLoad(load);
+    if (load === loads.number) this.#attemptLoad(load);
   }
 
   /** Calls apply once for `load`, and follows what it returns. */
   #attemptLoad(load: number): void {
-    const run = (this.#run ??= new Run());
+    const loads = this.#loads!;
+    const run = (loads.run ??= new Run());
     const attempt = run.signals.attempt();
     run.attempt = attempt;
     let result: unknown;
     try {
-      result = this.#apply(this.#parsed!.value, attempt.signal);
+      result = this.#apply(loads.parsed.value, attempt.signal);
     } catch (err) {
       this.#failed(attempt, err);
       return;
     }
     const later = asyncResult(result);
-    if (load !== this.#load) {
+    if (load !== loads.number) {
       // Stopped or superseded from inside apply (its signal aborted): the result is ignored,
       // and a promise's rejection is handled here rather than reported as unhandled.
       if (later?.settlesAtValue) later.source.subscribe({ error: ignore });
@@ -391,7 +394,8 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
 
   /** `attempt` succeeded; a `running` task goes on as the background work. */
   #succeeded(attempt: Abortable, running: boolean): void {
-    const run = this.#run;
+    const loads = this.#loads!; // an attempt is of a config
+    const run = loads.run;
     if (run === undefined || attempt !== run.attempt) return; // superseded, timed out, or its run ended
     run.timer?.unsubscribe();
     run.timer = undefined;
@@ -406,15 +410,16 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
     if (running && policy.resetAfter > 0) streak ??= run.streak = new Streak(policy, this.#state.lastLoadingStartTime!);
     else run.streak = undefined;
     const ctx = streak?.succeeded(now) ?? { attempt: 0, error: undefined, delay: 0, t0: this.#state.lastLoadingStartTime! };
-    run.loaded = this.#parsed;
+    run.loaded = loads.parsed;
     this.#dispatch({ type: 'succeeded', now, failures: ctx.attempt }, undefined, ctx);
   }
 
   /** `attempt` failed with `err`: retry it, or give up. */
   #failed(attempt: Abortable, err: unknown): void {
-    const run = this.#run;
+    const loads = this.#loads!; // an attempt is of a config
+    const run = loads.run;
     if (run === undefined || attempt !== run.attempt) return; // superseded, timed out, or its run ended
-    const load = this.#load;
+    const load = loads.number;
     const task = run.task;
     run.timer?.unsubscribe();
     run.timer = run.task = run.attempt = run.loaded = undefined;
@@ -424,7 +429,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
     const streak = (run.streak ??= new Streak(this.#settings.policy, state.loading ? state.lastLoadingStartTime! : now));
     const verdict = streak.failed(err, now);
     attempt.abort(err);
-    if (load !== this.#load) return; // an abort listener stopped or reconfigured the service
+    if (load !== loads.number) return; // an abort listener stopped or reconfigured the service
     const failures = verdict.context.attempt;
     this.#dispatch(
       verdict.retry
@@ -436,22 +441,47 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
   }
 
   #scheduleRetry(load: number, delay: number): void {
-    const run = this.#run!; // the failure that asked for the retry is of this run
+    const loads = this.#loads!;
+    const run = loads.run!; // the failure that asked for the retry is of this run
     run.timer = this.#settings.scheduler.schedule(() => {
       run.timer = undefined;
-      if (load === this.#load) this.#attemptLoad(load);
+      if (load === loads.number) this.#attemptLoad(load);
     }, delay);
   }
 
   /** Ends the run: the load, its pending retry and every signal it handed out abort with `reason`. */
   #endRun(reason: unknown): void {
-    this.#load++;
-    const run = this.#run;
+    const loads = this.#loads;
+    if (loads === undefined) return; // never configured: nothing was loaded
+    loads.number++;
+    const run = loads.run;
     if (run === undefined) return;
     // Let go of it first: an abort listener that starts a new run gets a new one.
-    this.#run = undefined;
+    loads.run = undefined;
     run.cancel(reason);
     run.signals.abortAll(reason);
+  }
+}
+
+/**
+ * What a service keeps once it has accepted a config: the config, the number of the current
+ * load, and the current run. A service that was never configured carries none of it: a
+ * smaller Service is a faster one in a large map, where each change finds it out of cache.
+ */
+class Loads<C> {
+  /** The config last accepted. */
+  parsed: Parsed<C>;
+  /**
+   * Number of the current load; moves on when a load begins and when the run ends. Every
+   * callback into user code can call back in, so each effect checks afterwards that its load
+   * is still the current one.
+   */
+  number = 0;
+  /** What the current run's loads have going; made by its first load. */
+  run: Run<C> | undefined = undefined;
+
+  constructor(parsed: Parsed<C>) {
+    this.parsed = parsed;
   }
 }
 
