@@ -257,10 +257,12 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
   /**
    * Adds `member` to the States committed from now on: the way a {@link ServiceMap} follows a
    * service, as one more member of the outbox its subscribers use, with no subscription.
+   * @param home - the outbox to take when the service has none yet (a map's record is one,
+   * so that following costs no object of its own).
    * @internal
    */
-  follow(member: OutboxMember<State<R>>): void {
-    (this.#outbox ??= new Outbox()).add(member);
+  follow(member: OutboxMember<State<R>>, home?: Outbox<State<R>>): void {
+    (this.#outbox ??= home ?? new Outbox()).add(member);
   }
 
   /**
@@ -269,7 +271,13 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
    * @internal
    */
   unfollow(member: OutboxMember<State<R>>): State<R>[] {
-    return this.#outbox?.remove(member) ?? [];
+    const outbox = this.#outbox;
+    if (outbox === undefined) return [];
+    const missed = outbox.remove(member);
+    // A follower's own outbox is let go once nobody listens and nothing is under way; the next
+    // listener makes a new one.
+    if ((outbox as unknown) === member && !outbox.observed && outbox.idle) this.#outbox = undefined;
+    return missed;
   }
 
   /** Subscribes `subscriber` to the States committed from now on. */

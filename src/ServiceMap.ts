@@ -146,7 +146,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
     known.forEach((service, i) => {
       assertLifecycle(service, `known[${i}]`);
       const id = String(i);
-      map.#entries.set(id, new Entry(id, service.constructor.name, service as S, map.#onState));
+      map.#entries.set(id, new Entry(id, service.constructor.name, service as S));
     });
     map.#immutable = true;
     return map;
@@ -200,7 +200,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
         this.#undo(service);
         throw new AlreadyExistsError(`already exists: ${newId}`);
       }
-      const entry = new Entry(newId, kind, service, this.#onState);
+      const entry = new Entry(newId, kind, service);
       const leaving = this.#leaving.get(newId);
       if (leaving) this.#entries.delete(newId); // the record it replaces is on its way out
       this.#entries.set(newId, entry);
@@ -244,7 +244,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
         if (!(err instanceof AlreadyStoppedError)) {
           // The record stays where it was and is followed again, from the State it is in now.
           this.#leave(leaving, entry.service.state);
-          if (tracked) entry.track();
+          if (tracked) entry.track(this.#onState);
           throw err;
         }
         result = entry.service.state;
@@ -458,7 +458,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   /** The State change stream: follows every record while anyone listens. */
   #stateChanges(): Observable<StateChange<StateRecord<S>>> {
     return new Observable<StateChange<StateRecord<S>>>((subscriber) => {
-      if (!this.#changes.observed) for (const entry of this.#published()) if (!this.#isLeaving(entry)) entry.track();
+      if (!this.#changes.observed) for (const entry of this.#published()) if (!this.#isLeaving(entry)) entry.track(this.#onState);
       const leave = this.#changes.join(subscriber);
       return () => {
         leave();
@@ -494,7 +494,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
 
   #added(entry: Entry<S>): void {
     const time = this.#now();
-    if (this.#changes.observed) this.#publish('add', undefined, entry.record(entry.track()), time);
+    if (this.#changes.observed) this.#publish('add', undefined, entry.record(entry.track(this.#onState)), time);
     if (this.#records.observed) this.#records.push(new MapChange(time, 'add', undefined, entry));
   }
 

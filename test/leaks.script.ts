@@ -12,13 +12,19 @@
  * - `configure` and `configureMono`: `cycles` times configure() of one running service whose
  *   apply returns at once (plain, or wrapped in `monoApply`), with a subscriber attached; then
  *   stop(), and whether the signals of the first and the last apply call aborted (issue 15 #4);
+ * - `outlive`: `cycles` times a map that holds a 64 KB payload follows its one service (a
+ *   `getAndListenState()` listener), a subscriber subscribes to the service itself, then the
+ *   record is deleted (even cycles) or the map's listener unsubscribed (odd ones); the map is
+ *   dropped, the service kept with its subscriber and started once more. A service takes its
+ *   record as its outbox when the map follows it first: a map that its services kept alive
+ *   would cost 64 KB per cycle;
  * - `exit`: starts a service with a retry pending and one with an apply timeout pending on the
  *   real clock, stops both and returns: the process must then exit by itself.
  */
 import { Observable } from 'rxjs';
 import { Service, ServiceMap, monoApply } from 'rx-lifecycle';
 
-export type Scenario = 'service' | 'map' | 'configure' | 'configureMono' | 'exit';
+export type Scenario = 'service' | 'map' | 'configure' | 'configureMono' | 'outlive' | 'exit';
 
 export interface Measurement {
   readonly scenario: Scenario;
@@ -109,6 +115,33 @@ function mapWorkload(): Workload {
   };
 }
 
+function noop(): void {}
+
+function outliveWorkload(): Workload {
+  let notifications = 0;
+  const count = () => notifications++;
+  const kept: Service[] = [];
+  const payloads = new WeakMap<object, number[]>();
+  let cycle = 0;
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++, cycle++) {
+        const map = new ServiceMap(() => new Service(noop));
+        payloads.set(map, new Array<number>(8192).fill(cycle)); // lives as long as the map
+        map.create('a', 'worker');
+        const listener = map.getAndListenState()[1].subscribe(count);
+        const service = map.get('a')!.service;
+        service.state$.subscribe(count);
+        if (cycle % 2 === 0) map.delete('a');
+        else listener.unsubscribe();
+        service.start();
+        kept.push(service);
+      }
+    },
+    count: () => notifications,
+  };
+}
+
 /**
  * One running service configured again and again; its apply succeeds at once. The first and
  * the last signal are kept (only those two, so that keeping them costs nothing that grows).
@@ -148,6 +181,8 @@ function workloadOf(scenario: Exclude<Scenario, 'exit'>): Workload {
       return configureWorkload(false);
     case 'configureMono':
       return configureWorkload(true);
+    case 'outlive':
+      return outliveWorkload();
   }
 }
 
@@ -185,7 +220,7 @@ if (/leaks\.script\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
     stopWithTimersPending();
     console.log(JSON.stringify({ scenario, stopped: true }));
     // Nothing else: the process exits once nothing is pending.
-  } else if (['service', 'map', 'configure', 'configureMono'].includes(scenario)) {
+  } else if (['service', 'map', 'configure', 'configureMono', 'outlive'].includes(scenario)) {
     void measure(scenario, Number(process.argv[3])).then((m) => console.log(JSON.stringify(m)));
   } else {
     throw new Error(`unknown scenario ${String(scenario)}`);

@@ -51,6 +51,11 @@ export class Outbox<T> {
     return this.#members !== undefined;
   }
 
+  /** Whether nothing is under way: no batch open, no delivery running, nothing queued. */
+  get idle(): boolean {
+    return this.#depth === 0 && this.#first === undefined && this.#rest === undefined;
+  }
+
   /** Adds `member` for the items pushed from now on. */
   add(member: OutboxMember<T>): void {
     member.seen = this.#pushed;

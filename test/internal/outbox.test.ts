@@ -25,6 +25,21 @@ describe('Outbox', () => {
     expect(box.observed).toBe(true);
   });
 
+  it('should be idle only with no batch open, no delivery running and nothing queued', () => {
+    const box = new Outbox<string>();
+    const idleInside: boolean[] = [];
+    const m = member(() => idleInside.push(box.idle));
+    box.add(m);
+    expect(box.idle).toBe(true);
+    box.open();
+    expect(box.idle).toBe(false);
+    box.push('a');
+    box.close();
+    expect(m.got).toEqual(['a']);
+    expect(idleInside).toEqual([false]); // a delivery was running
+    expect(box.idle).toBe(true);
+  });
+
   it('should hold what is pushed in a batch until the outermost close', () => {
     const box = new Outbox<string>();
     const m = member();

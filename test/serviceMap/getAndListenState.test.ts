@@ -266,6 +266,33 @@ describe('ServiceMap', () => {
       expect(two.values).toHaveLength(3);
     });
 
+    it.each([
+      ['its record is deleted', true, ['update a running', 'update a stopped', 'remove a stopped']],
+      ['its listener leaves', false, ['update a running']],
+    ])('should leave a Service it followed first working for its own subscribers once %s, and for the next map', (_label, deleted, heard) => {
+      // The map follows the service before anyone else does: the service takes its record as
+      // its outbox, and keeps it, for its own subscriber, after the map let go.
+      const shared = plainService();
+      const first = new ServiceMap(() => shared);
+      first.create('a', 'w');
+      const listener = record(first.getAndListenState()[1]);
+      const own = record(shared.state$);
+      shared.start();
+      if (deleted) first.delete('a');
+      else {
+        listener.subscription.unsubscribe();
+        shared.stop();
+      }
+      shared.start();
+      const second = new ServiceMap(() => shared);
+      second.create('b', 'w');
+      const next = record(second.getAndListenState()[1]);
+      shared.stop();
+      expect(listener.values.map(brief)).toEqual(heard);
+      expect(own.values.map((s) => s.active)).toEqual([false, true, false, true, false]);
+      expect(next.values.map(brief)).toEqual(['update b stopped']);
+    });
+
     it('should track one Service held under two ids of one map', () => {
       const shared = plainService();
       const map = new ServiceMap(() => shared);
