@@ -29,7 +29,7 @@ import * as path from 'node:path';
 import { floorFresh, floorReused, floorSignal, floorStartStop, floorStep } from './floor.js';
 import { libSource } from './lib.js';
 import { checkParity, checkService, serviceFresh, serviceReused, serviceStartStop } from './lifecycle.js';
-import { changeTasks, createTimes, handRolledTasks, heapPerService, makeIds } from './map.js';
+import { changeTasks, createTimes, floorMapTasks, handRolledTasks, heapPerService, makeIds } from './map.js';
 import { clockName, median, runInterleaved, type RunOptions } from './measure.js';
 import { chartReport, consoleReport, markdownReport, Results } from './report.js';
 import { checkXState, xstateFresh, xstateReused } from './xstate.js';
@@ -114,8 +114,9 @@ progress('building the maps');
 const small = changeTasks(smallIds, 'small');
 const large = changeTasks(largeIds, 'large');
 const handRolled = [...handRolledTasks(largeIds, 'large'), ...handRolledTasks(smallIds, 'small')];
+const floorMap = [...floorMapTasks(largeIds, 'large'), ...floorMapTasks(smallIds, 'small')];
 progress(`map changes: ${mapRun.rounds} interleaved rounds`);
-const changes = runInterleaved([...large.tasks, ...small.tasks, ...handRolled], {
+const changes = runInterleaved([...large.tasks, ...small.tasks, ...handRolled, ...floorMap], {
   ...mapRun,
   onRound: (r) => (r + 1) % 5 === 0 && progress(`map round ${r + 1}/${mapRun.rounds}`),
 });

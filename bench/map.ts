@@ -343,3 +343,85 @@ export function handRolledTasks(ids: readonly string[], label: string): MicroTas
     };
   });
 }
+
+// ---------------------------------------------------------------------------------------
+// The floor of a map, for information
+
+/** A service of the floor map: its State and, while the map listens, its record. */
+class FloorService {
+  state: FloorState = INITIAL;
+  follower: FloorRecord | undefined = undefined;
+}
+
+/** What the floor map keeps per id, allocated right after its service, as a map's record is. */
+class FloorRecord {
+  constructor(
+    readonly id: string,
+    readonly kind: string,
+    readonly service: FloorService,
+  ) {}
+}
+
+/** A record with a State, as a change carries two. */
+class FloorStateRecord {
+  constructor(
+    readonly id: string,
+    readonly kind: string,
+    readonly service: FloorService,
+    readonly state: FloorState,
+  ) {}
+}
+
+class FloorChange {
+  constructor(
+    readonly changeTime: number,
+    readonly changeType: string,
+    readonly oldValue: FloorStateRecord,
+    readonly newValue: FloorStateRecord,
+  ) {}
+}
+
+/** One change of the floor map: a step kept on the service, and, if followed, one change to one listener. */
+function floorChange(service: FloorService, next: (s: FloorState, now: number) => FloorState): void {
+  const now = Date.now();
+  const previous = service.state;
+  const state = next(previous, now);
+  service.state = state;
+  const record = service.follower;
+  if (record === undefined) return;
+  const { id, kind } = record;
+  subscriber(new FloorChange(now, 'update', new FloorStateRecord(id, kind, service, previous), new FloorStateRecord(id, kind, service, state)));
+}
+
+/**
+ * The least work a map's change can be, for comparison: the step without a subject (the map's
+ * services have no subscriber of their own), and, while the map listens, a read of the
+ * service's record (the one more object per service that holds its id and kind), two records
+ * and a change made, and one call of one listener. No queue, no re-entrancy, no error
+ * isolation. Tasks `floorMap.random.bare.<label>` and `floorMap.random.listened.<label>`, over
+ * the same random order as {@link changeTasks}.
+ */
+export function floorMapTasks(ids: readonly string[], label: string): MicroTask[] {
+  const order = shuffled(ids.slice(workingSetSize(ids.length)), 0x5eed + ids.length);
+  return (['bare', 'listened'] as const).map((kind) => {
+    const records = new Map<string, FloorRecord>();
+    for (const id of ids) records.set(id, new FloorRecord(id, 'worker', new FloorService()));
+    if (kind === 'listened') for (const record of records.values()) record.service.follower = record;
+    const services = order.map((id) => records.get(id)!.service);
+    let next = 0;
+    return {
+      key: `floorMap.random.${kind}.${label}`,
+      granule: 2,
+      run: (n: number) => {
+        let i = next;
+        for (let k = 0; k < n; k += 2) {
+          const service = services[i]!;
+          floorChange(service, started);
+          floorChange(service, stopped);
+          i = i + 1 === services.length ? 0 : i + 1;
+        }
+        next = i;
+      },
+    };
+  });
+}
