@@ -100,8 +100,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   readonly #changes = new Outbox<StateChange<StateRecord<S>>>();
   // Typed loosely on purpose: a function field taking S would make ServiceMap<S> invariant in S.
   readonly #onState: Changed = (entry, previous, next) => {
-    this.#publish('update', entry.record(previous), entry.record(next), this.#changeTime(next));
-    this.#changes.flush();
+    this.#changes.send(new MapChange(this.#changeTime(next), 'update', entry.record(previous), entry.record(next)));
   };
   #stateOf: StateOfId<StateRecord<S>> | undefined;
   #states$: Observable<ReadonlyMap<string, StateRecord<S>>> | undefined;

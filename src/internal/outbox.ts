@@ -109,6 +109,32 @@ export class Outbox<T> {
     else (this.#rest ??= []).push(item);
   }
 
+  /**
+   * {@link Outbox.push} then {@link Outbox.flush}, with a short way for the common case: when
+   * nothing waits and one member listens, the item is delivered at once.
+   */
+  send(item: T): void {
+    const members = this.#members;
+    if (members === undefined) return;
+    if (this.#depth > 0 || this.#first !== undefined || this.#rest !== undefined || Array.isArray(members)) {
+      this.push(item);
+      this.flush();
+      return;
+    }
+    const number = this.#pushed++;
+    // As in flush(): the item stays queued while it is delivered, and what the member pushes
+    // meanwhile waits behind it.
+    this.#first = item;
+    this.#depth++;
+    try {
+      deliver(members as OutboxMember<T>, number, item);
+    } finally {
+      this.#first = undefined;
+      this.#depth--;
+    }
+    if (this.#rest !== undefined) this.flush();
+  }
+
   /** Delivers what is queued, in order, unless a batch is open or a delivery is under way. */
   flush(): void {
     if (this.#depth > 0 || (this.#first === undefined && this.#rest === undefined)) return;

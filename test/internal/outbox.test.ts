@@ -40,6 +40,28 @@ describe('Outbox', () => {
     expect(box.idle).toBe(true);
   });
 
+  it('should deliver what is sent at once, unless a batch is open or a delivery is under way', () => {
+    const box = new Outbox<string>();
+    const log: string[] = [];
+    const first = member((item) => {
+      log.push(`first ${item}`);
+      if (item === 'a') box.send('b'); // from inside a delivery: waits behind 'a'
+    });
+    box.add(first);
+    box.send('a');
+    expect(first.got).toEqual(['a', 'b']);
+    box.open();
+    box.send('c');
+    expect(first.got).toEqual(['a', 'b']);
+    box.close();
+    expect(first.got).toEqual(['a', 'b', 'c']);
+    const second = member((item) => log.push(`second ${item}`));
+    box.add(second);
+    box.send('d'); // two members: each in turn
+    expect(log).toEqual(['first a', 'first b', 'first c', 'first d', 'second d']);
+    expect(box.idle).toBe(true);
+  });
+
   it('should hold what is pushed in a batch until the outermost close', () => {
     const box = new Outbox<string>();
     const m = member();
