@@ -399,7 +399,8 @@ function floorChange(service: FloorService, next: (s: FloorState, now: number) =
  * service's record (the one more object per service that holds its id and kind), two records
  * and a change made, and one call of one listener. No queue, no re-entrancy, no error
  * isolation. Tasks `floorMap.random.bare.<label>` and `floorMap.random.listened.<label>`, over
- * the same random order as {@link changeTasks}.
+ * the same random order as {@link changeTasks}. Like the other tasks it has a loop of its own:
+ * one loop shared through a callback would make its call site see every task's callback.
  */
 export function floorMapTasks(ids: readonly string[], label: string): MicroTask[] {
   const order = shuffled(ids.slice(workingSetSize(ids.length)), 0x5eed + ids.length);
