@@ -59,11 +59,12 @@ export class Entry<S extends Lifecycle<any>> extends Outbox<State<RawConfigOf<S>
 
   /** A State of the service: the outbox (or subscription) calls this. @internal */
   next(state: State<RawConfigOf<S>>): void {
-    const changed = this.#changed;
     const previous = this.#state;
-    if (changed === undefined || previous === undefined || previous === state) return;
+    // Not while a subscription is being made: what a Lifecycle's stream replays as it is
+    // subscribed is the State following starts from, not a change.
+    if (this.#follow === undefined || previous === undefined || previous === state) return;
     this.#state = state;
-    changed(this, previous, state);
+    this.#changed!(this, previous, state);
   }
 
   /**

@@ -1,5 +1,5 @@
 /** ServiceMap: getAndListenState(), a snapshot and the State Changes of every record after it. */
-import { VirtualTimeScheduler } from 'rxjs';
+import { VirtualTimeScheduler, map, type Observable } from 'rxjs';
 import { Service, ServiceMap, idIsRequired, statusOf, type State } from 'rx-lifecycle';
 import {
   FakeLifecycle,
@@ -291,6 +291,27 @@ describe('ServiceMap', () => {
       expect(listener.values.map(brief)).toEqual(heard);
       expect(own.values.map((s) => s.active)).toEqual([false, true, false, true, false]);
       expect(next.values.map(brief)).toEqual(['update b stopped']);
+    });
+
+    it('should not take what a Lifecycle replays as it is subscribed for a change', () => {
+      // A Lifecycle (not a Service) that hands out a copy on every read, and whose changes
+      // stream begins with a copy of its current State.
+      class Copying extends FakeLifecycle {
+        override get state(): State {
+          return { ...super.state };
+        }
+        override stateAndChanges(): [State, Observable<State>] {
+          return [this.state, super.state$.pipe(map((s) => ({ ...s })))];
+        }
+      }
+      const copies = new ServiceMap(() => new Copying(), idIsRequired);
+      copies.create('x', 'w');
+      const [snapshot, changes$] = copies.getAndListenState();
+      const seen = record(changes$);
+      copies.create('y', 'w');
+      serviceOf(copies, 'x').start();
+      expect(seen.values.map(brief)).toEqual(['add y stopped', 'update x running']);
+      expectSameAsStates(copies, replay(snapshot, seen.values));
     });
 
     it('should track one Service held under two ids of one map', () => {
