@@ -262,7 +262,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
    * @internal
    */
   follow(member: OutboxMember<State<R>>, home?: Outbox<State<R>>): void {
-    (this.#outbox ??= home ?? new Outbox()).add(member);
+    (this.#outbox ??= home ?? new Outbox()).addMember(member);
   }
 
   /**
@@ -273,7 +273,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
   unfollow(member: OutboxMember<State<R>>): State<R>[] {
     const outbox = this.#outbox;
     if (outbox === undefined) return [];
-    const missed = outbox.remove(member);
+    const missed = outbox.removeMember(member);
     // A follower's own outbox is let go once nobody listens and nothing is under way; the next
     // listener makes a new one.
     if ((outbox as unknown) === member && !outbox.observed && outbox.idle) this.#outbox = undefined;
@@ -282,7 +282,7 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
 
   /** Subscribes `subscriber` to the States committed from now on. */
   #join(subscriber: Subscriber<State<R>>): () => void {
-    return (this.#outbox ??= new Outbox()).join(subscriber);
+    return (this.#outbox ??= new Outbox()).joinListener(subscriber);
   }
 
   /** Takes `parsed` as the accepted config. */
@@ -305,20 +305,20 @@ export class Service<C = unknown, R = RawConfig> implements Lifecycle<R> {
    */
   #dispatch(event: ServiceEvent<R>, parsed?: Parsed<C>, ctx?: RetryContext): State<R> {
     const outbox = this.#outbox;
-    outbox?.open();
+    outbox?.openBatch();
     try {
       const next = transition(this.#state, event);
       if (parsed !== undefined) this.#accept(parsed);
       if (next !== this.#state) {
         this.#state = next;
-        this.#outbox?.push(next);
+        this.#outbox?.enqueue(next);
       }
       this.#effects(event, next);
       if (ctx !== undefined) this.#settings.policy.log?.(ctx);
       return event.type === 'stop' ? next : this.#state;
     } finally {
-      if (outbox) outbox.close();
-      else this.#outbox?.flush();
+      if (outbox) outbox.closeBatch();
+      else this.#outbox?.deliverQueued();
     }
   }
 

@@ -100,7 +100,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   readonly #changes = new Outbox<StateChange<StateRecord<S>>>();
   // Typed loosely on purpose: a function field taking S would make ServiceMap<S> invariant in S.
   readonly #onState: Changed = (entry, previous, next) => {
-    this.#changes.send(new MapChange(this.#changeTime(next), 'update', entry.record(previous), entry.record(next)));
+    this.#changes.publish(new MapChange(this.#changeTime(next), 'update', entry.record(previous), entry.record(next)));
   };
   #stateOf: StateOfId<StateRecord<S>> | undefined;
   #states$: Observable<ReadonlyMap<string, StateRecord<S>>> | undefined;
@@ -330,7 +330,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
    * ```
    */
   listen(): Observable<Change<S>> {
-    return new Observable<Change<S>>((subscriber) => this.#records.join(subscriber));
+    return new Observable<Change<S>>((subscriber) => this.#records.joinListener(subscriber));
   }
 
   /**
@@ -458,7 +458,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   #stateChanges(): Observable<StateChange<StateRecord<S>>> {
     return new Observable<StateChange<StateRecord<S>>>((subscriber) => {
       if (!this.#changes.observed) for (const entry of this.#published()) if (!this.#isLeaving(entry)) entry.track(this.#onState);
-      const leave = this.#changes.join(subscriber);
+      const leave = this.#changes.joinListener(subscriber);
       return () => {
         leave();
         if (!this.#changes.observed) for (const entry of this.#published()) entry.untrack();
@@ -494,7 +494,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   #added(entry: Entry<S>): void {
     const time = this.#now();
     if (this.#changes.observed) this.#publish('add', undefined, entry.record(entry.track(this.#onState)), time);
-    if (this.#records.observed) this.#records.push(new MapChange(time, 'add', undefined, entry));
+    if (this.#records.observed) this.#records.enqueue(new MapChange(time, 'add', undefined, entry));
   }
 
   /**
@@ -514,7 +514,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
     const time = this.#now();
     const { entry } = leaving;
     if (this.#changes.observed) this.#publish('remove', entry.record(leaving.state), undefined, time);
-    if (this.#records.observed) this.#records.push(new MapChange(time, 'remove', entry, undefined));
+    if (this.#records.observed) this.#records.enqueue(new MapChange(time, 'remove', entry, undefined));
   }
 
   /** When a State changed: on the map's clock if it was given one, else the State's own time. */
@@ -528,7 +528,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
     newValue: StateRecord<S> | undefined,
     changeTime: number,
   ): void {
-    this.#changes.push(new MapChange(changeTime, changeType, oldValue, newValue));
+    this.#changes.enqueue(new MapChange(changeTime, changeType, oldValue, newValue));
   }
 
   /** The time of a service's change: when it became what it is, by its own clock. */
@@ -544,13 +544,13 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
   }
 
   #open(): void {
-    this.#changes.open();
-    this.#records.open();
+    this.#changes.openBatch();
+    this.#records.openBatch();
   }
 
   #close(): void {
-    this.#changes.close();
-    this.#records.close();
+    this.#changes.closeBatch();
+    this.#records.closeBatch();
   }
 
   #mintId(kind: string): string {

@@ -18,8 +18,8 @@ export interface OutboxMember<T> extends OutboxListener<T> {
  * listener set, used by every `Service` and `ServiceMap`.
  *
  * @remarks
- * - Items pushed while a batch is open (`open()` ... `close()`) wait for the outermost
- *   `close()`, so that a method's effects all run before any listener reacts to them.
+ * - Items pushed while a batch is open (`openBatch()` ... `closeBatch()`) wait for the
+ *   outermost `closeBatch()`, so that a method's effects all run before any listener reacts to them.
  * - A listener that calls back in, and pushes more, does not reorder anything: the loop that
  *   is already delivering delivers the new items after the ones before them, to every
  *   listener in turn. No listener sees items out of order.
@@ -57,7 +57,7 @@ export class Outbox<T> {
   }
 
   /** Adds `member` for the items pushed from now on. */
-  add(member: OutboxMember<T>): void {
+  addMember(member: OutboxMember<T>): void {
     member.seen = this.#pushed;
     const members = this.#members;
     this.#members = members === undefined ? member : Array.isArray(members) ? [...members, member] : [members as OutboxMember<T>, member];
@@ -68,7 +68,7 @@ export class Outbox<T> {
    * @returns the items pushed for it that it has not had yet (it leaves in the middle of a
    * delivery), oldest first.
    */
-  remove(member: OutboxMember<T>): T[] {
+  removeMember(member: OutboxMember<T>): T[] {
     const members = this.#members;
     if (members === member) this.#members = undefined;
     else if (Array.isArray(members) && members.includes(member)) {
@@ -85,24 +85,24 @@ export class Outbox<T> {
    * Adds `listener` (an RxJS `Subscriber`) for the items pushed from now on.
    * @returns what removes it again.
    */
-  join(listener: OutboxListener<T>): () => void {
+  joinListener(listener: OutboxListener<T>): () => void {
     const member: OutboxMember<T> = { next: (item) => listener.next(item), seen: 0 };
-    this.add(member);
-    return () => void this.remove(member);
+    this.addMember(member);
+    return () => void this.removeMember(member);
   }
 
-  /** Opens a batch: what is pushed until the matching {@link Outbox.close} waits for it. */
-  open(): void {
+  /** Opens a batch: what is pushed until the matching {@link Outbox.closeBatch} waits for it. */
+  openBatch(): void {
     this.#depth++;
   }
 
   /** Closes a batch; the outermost close delivers what is queued. */
-  close(): void {
-    if (--this.#depth === 0) this.flush();
+  closeBatch(): void {
+    if (--this.#depth === 0) this.deliverQueued();
   }
 
   /** Queues `item` for every listener. Nothing is queued while nobody listens. */
-  push(item: T): void {
+  enqueue(item: T): void {
     if (this.#members === undefined) return;
     this.#pushed++;
     if (this.#first === undefined && this.#rest === undefined) this.#first = item;
@@ -110,19 +110,19 @@ export class Outbox<T> {
   }
 
   /**
-   * {@link Outbox.push} then {@link Outbox.flush}, with a short way for the common case: when
+   * {@link Outbox.enqueue} then {@link Outbox.deliverQueued}, with a short way for the common case: when
    * nothing waits and one member listens, the item is delivered at once.
    */
-  send(item: T): void {
+  publish(item: T): void {
     const members = this.#members;
     if (members === undefined) return;
     if (this.#depth > 0 || this.#first !== undefined || this.#rest !== undefined || Array.isArray(members)) {
-      this.push(item);
-      this.flush();
+      this.enqueue(item);
+      this.deliverQueued();
       return;
     }
     const number = this.#pushed++;
-    // As in flush(): the item stays queued while it is delivered, and what the member pushes
+    // As in deliverQueued(): the item stays queued while it is delivered, and what the member pushes
     // meanwhile waits behind it.
     this.#first = item;
     this.#depth++;
@@ -132,11 +132,11 @@ export class Outbox<T> {
       this.#first = undefined;
       this.#depth--;
     }
-    if (this.#rest !== undefined) this.flush();
+    if (this.#rest !== undefined) this.deliverQueued();
   }
 
   /** Delivers what is queued, in order, unless a batch is open or a delivery is under way. */
-  flush(): void {
+  deliverQueued(): void {
     if (this.#depth > 0 || (this.#first === undefined && this.#rest === undefined)) return;
     this.#depth++;
     try {

@@ -17,10 +17,10 @@ function member(react?: (item: string) => void): OutboxMember<string> & { got: s
 describe('Outbox', () => {
   it('should queue nothing while nobody listens', () => {
     const box = new Outbox<string>();
-    box.push('lost');
+    box.enqueue('lost');
     const m = member();
-    box.add(m);
-    box.flush();
+    box.addMember(m);
+    box.deliverQueued();
     expect(m.got).toEqual([]);
     expect(box.observed).toBe(true);
   });
@@ -29,35 +29,35 @@ describe('Outbox', () => {
     const box = new Outbox<string>();
     const idleInside: boolean[] = [];
     const m = member(() => idleInside.push(box.idle));
-    box.add(m);
+    box.addMember(m);
     expect(box.idle).toBe(true);
-    box.open();
+    box.openBatch();
     expect(box.idle).toBe(false);
-    box.push('a');
-    box.close();
+    box.enqueue('a');
+    box.closeBatch();
     expect(m.got).toEqual(['a']);
     expect(idleInside).toEqual([false]); // a delivery was running
     expect(box.idle).toBe(true);
   });
 
-  it('should deliver what is sent at once, unless a batch is open or a delivery is under way', () => {
+  it('should deliver what is published at once, unless a batch is open or a delivery is under way', () => {
     const box = new Outbox<string>();
     const log: string[] = [];
     const first = member((item) => {
       log.push(`first ${item}`);
-      if (item === 'a') box.send('b'); // from inside a delivery: waits behind 'a'
+      if (item === 'a') box.publish('b'); // from inside a delivery: waits behind 'a'
     });
-    box.add(first);
-    box.send('a');
+    box.addMember(first);
+    box.publish('a');
     expect(first.got).toEqual(['a', 'b']);
-    box.open();
-    box.send('c');
+    box.openBatch();
+    box.publish('c');
     expect(first.got).toEqual(['a', 'b']);
-    box.close();
+    box.closeBatch();
     expect(first.got).toEqual(['a', 'b', 'c']);
     const second = member((item) => log.push(`second ${item}`));
-    box.add(second);
-    box.send('d'); // two members: each in turn
+    box.addMember(second);
+    box.publish('d'); // two members: each in turn
     expect(log).toEqual(['first a', 'first b', 'first c', 'first d', 'second d']);
     expect(box.idle).toBe(true);
   });
@@ -65,14 +65,14 @@ describe('Outbox', () => {
   it('should hold what is pushed in a batch until the outermost close', () => {
     const box = new Outbox<string>();
     const m = member();
-    box.add(m);
-    box.open();
-    box.push('a');
-    box.open();
-    box.push('b');
-    box.close();
+    box.addMember(m);
+    box.openBatch();
+    box.enqueue('a');
+    box.openBatch();
+    box.enqueue('b');
+    box.closeBatch();
     expect(m.got).toEqual([]);
-    box.close();
+    box.closeBatch();
     expect(m.got).toEqual(['a', 'b']);
   });
 
@@ -80,17 +80,17 @@ describe('Outbox', () => {
     const box = new Outbox<string>();
     const first = member((item) => {
       if (item === 'a') {
-        box.push('a2'); // a re-entrant push, as a subscriber calling the service does
-        box.flush(); // does nothing: the loop under way delivers it
+        box.enqueue('a2'); // a re-entrant push, as a subscriber calling the service does
+        box.deliverQueued(); // does nothing: the loop under way delivers it
       }
     });
     const second = member();
-    box.add(first);
-    box.add(second);
-    box.open();
-    box.push('a');
-    box.push('b');
-    box.close();
+    box.addMember(first);
+    box.addMember(second);
+    box.openBatch();
+    box.enqueue('a');
+    box.enqueue('b');
+    box.closeBatch();
     expect(first.got).toEqual(['a', 'b', 'a2']);
     expect(second.got).toEqual(['a', 'b', 'a2']);
   });
@@ -100,15 +100,15 @@ describe('Outbox', () => {
     const late = member();
     const first = member((item) => {
       if (item === 'a') {
-        box.add(late);
-        box.push('c');
+        box.addMember(late);
+        box.enqueue('c');
       }
     });
-    box.add(first);
-    box.open();
-    box.push('a');
-    box.push('b');
-    box.close();
+    box.addMember(first);
+    box.openBatch();
+    box.enqueue('a');
+    box.enqueue('b');
+    box.closeBatch();
     expect(first.got).toEqual(['a', 'b', 'c']);
     expect(late.got).toEqual(['c']);
   });
@@ -119,36 +119,36 @@ describe('Outbox', () => {
     let missed: string[] = [];
     const first = member((item) => {
       if (item === 'a') {
-        box.push('c');
-        missed = box.remove(leaving);
+        box.enqueue('c');
+        missed = box.removeMember(leaving);
       }
     });
-    box.add(first);
-    box.add(leaving);
-    box.open();
-    box.push('a');
-    box.push('b');
-    box.close();
+    box.addMember(first);
+    box.addMember(leaving);
+    box.openBatch();
+    box.enqueue('a');
+    box.enqueue('b');
+    box.closeBatch();
     expect(leaving.got).toEqual([]);
     expect(missed).toEqual(['a', 'b', 'c']);
     expect(first.got).toEqual(['a', 'b', 'c']);
-    expect(box.remove(leaving)).toEqual([]); // not a member any more
+    expect(box.removeMember(leaving)).toEqual([]); // not a member any more
   });
 
   it('should stop delivering to a listener that left, and keep delivering to the others', () => {
     const box = new Outbox<string>();
     const seen: string[] = [];
-    const leave = box.join({ next: (item) => seen.push(item) });
+    const leave = box.joinListener({ next: (item) => seen.push(item) });
     const m = member();
-    box.add(m);
-    box.push('a');
-    box.flush();
+    box.addMember(m);
+    box.enqueue('a');
+    box.deliverQueued();
     leave();
-    box.push('b');
-    box.flush();
+    box.enqueue('b');
+    box.deliverQueued();
     expect(seen).toEqual(['a']);
     expect(m.got).toEqual(['a', 'b']);
-    box.remove(m);
+    box.removeMember(m);
     expect(box.observed).toBe(false);
   });
 
@@ -163,13 +163,13 @@ describe('Outbox', () => {
       }
     });
     const after = member();
-    for (const m of [before, thrower, after]) box.add(m);
-    box.open();
-    box.push('a');
-    box.push('b');
-    expect(() => box.close()).toThrow('listener failed');
+    for (const m of [before, thrower, after]) box.addMember(m);
+    box.openBatch();
+    box.enqueue('a');
+    box.enqueue('b');
+    expect(() => box.closeBatch()).toThrow('listener failed');
     expect([before.got, thrower.got, after.got]).toEqual([['a'], ['a'], []]);
-    box.flush();
+    box.deliverQueued();
     expect([before.got, thrower.got, after.got]).toEqual([
       ['a', 'b'],
       ['a', 'b'],

@@ -14,6 +14,19 @@ describe('ServiceMap', () => {
       map.delete('a');
       expect(map.get('a')).toBeUndefined();
     });
+
+    it('should hand out records without the methods generic code calls on what has them', () => {
+      // A record is also the map's hook on its service, and may be the service's outbox: no
+      // "close whatever can be closed" helper may reach into that.
+      const map = plainMap();
+      map.create('a', 'worker');
+      map.getAndListenState()[1].subscribe(() => {});
+      const record = map.get('a') as unknown as Record<string, unknown>;
+      for (const name of ['open', 'close', 'push', 'flush', 'send', 'add', 'remove', 'join', 'subscribe', 'unsubscribe', 'dispose', 'destroy']) {
+        expect([name, record[name]]).toEqual([name, undefined]);
+      }
+      expect(Object.keys(record)).toEqual(['id', 'kind', 'service']);
+    });
   });
 
   describe('values', () => {
