@@ -203,9 +203,8 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
       const leaving = this.#leaving.get(newId);
       if (leaving) this.#entries.delete(newId); // the record it replaces is on its way out
       this.#entries.set(newId, entry);
-      const add = () => this.#added(entry);
-      if (leaving) leaving.after.push(add);
-      else add();
+      if (leaving) leaving.after.push(entry);
+      else this.#added(entry);
       return { id: newId, state: service.state };
     } finally {
       this.#close(); // also when this create failed: a nested create that succeeded was published
@@ -226,6 +225,8 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
     if (this.#immutable) throw new ImmutableError();
     const entry = this.#get(id);
     if (entry === undefined) throw new NotFoundError(`not found: ${String(id)}`);
+    const replaced = this.#leaving.get(id);
+    if (replaced !== undefined) return this.#deleteUnpublished(entry, replaced);
     // The map stops following before the stop, so that what the service does after it (an
     // onStop that restarts it) is no record's State; it publishes the stop's State itself.
     const tracked = entry.tracked;
@@ -252,10 +253,34 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
       if (this.#entries.get(id) === entry) this.#entries.delete(id);
       this.#leave(leaving, result);
       this.#removed(leaving);
-      for (const publish of leaving.after) publish();
+      for (const next of leaving.after) this.#added(next);
       return result;
     } finally {
       if (this.#leaving.get(id) === leaving) this.#leaving.delete(id);
+      this.#close();
+    }
+  }
+
+  /**
+   * Deletes a record whose add is not out yet: it re-created an id from inside the delete of
+   * the record before it, which is still under way. Listeners never saw it, so they hear
+   * nothing of it: its add is dropped, and its service stopped.
+   */
+  #deleteUnpublished(entry: Entry<S>, replaced: Leaving): State<RawConfigOf<S>> {
+    this.#open();
+    try {
+      let result: State<RawConfigOf<S>>;
+      try {
+        result = entry.service.stop();
+      } catch (err) {
+        if (!(err instanceof AlreadyStoppedError)) throw err; // the record stays, its add still to come
+        result = entry.service.state;
+      }
+      if (this.#entries.get(entry.id) === entry) this.#entries.delete(entry.id);
+      const at = replaced.after.indexOf(entry);
+      if (at >= 0) replaced.after.splice(at, 1);
+      return result;
+    } finally {
       this.#close();
     }
   }

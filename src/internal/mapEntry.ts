@@ -164,12 +164,13 @@ const StateRecordObject = plain(function StateRecord(this: Writable<StateRecord<
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Changed = (entry: Entry<any>, previous: State<any>, next: State<any>) => void;
 
-/** Changes a re-created id publishes once the remove of the record it replaces is out. */
+/** A record being deleted. */
 export interface Leaving {
   readonly entry: Entry<any>;
   /** The State listeners last had of it (the remove carries it). */
   state: State<any>;
-  readonly after: (() => void)[];
+  /** The record that re-created its id meanwhile, if any: its add is published after the remove. */
+  readonly after: Entry<any>[];
 }
 
 const LIFECYCLE_METHODS = ['start', 'configure', 'stop', 'stateChanges', 'stateAndChanges'] as const;

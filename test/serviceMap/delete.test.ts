@@ -246,13 +246,20 @@ describe('ServiceMap', () => {
   // Issue 15: lifetime and re-entrancy defects of delete(). Each test names the defect it covers.
   type Route = 'onStop' | 'an abort listener' | 'a state$ subscriber';
 
-  /** A map whose service of kind `first` re-creates its own id, once, from `route` during its stop. */
-  function recreatingMap(route: Route): ServiceMap {
+  /**
+   * A map whose service of kind `first` re-creates its own id, once, from `route` during its
+   * stop; with `thenDelete`, it deletes the new record again at once, and hands its service to it.
+   */
+  function recreatingMap(route: Route, thenDelete?: (reborn: Lifecycle) => void): ServiceMap {
     let recreated = false;
     const again = (): void => {
       if (recreated) return;
       recreated = true;
       map.create('a', 'reborn', { active: true, config: '{}' });
+      if (thenDelete) {
+        thenDelete(map.get('a')!.service);
+        map.delete('a');
+      }
     };
     const map: ServiceMap = new ServiceMap((_id, kind) => {
       if (kind === 'reborn') return plainService();
@@ -289,6 +296,25 @@ describe('ServiceMap', () => {
       expect(removeAt).toBeGreaterThanOrEqual(0);
       expect(addAt).toBeGreaterThan(removeAt);
       expect(seen.stateChanges[removeAt]!.oldValue!.kind).toBe('first');
+      expectMirrorsAgree(map, seen, recordsSnapshot, new Map([['a', stateOfA.values]]));
+    },
+  );
+
+  it.each<Route>(['onStop', 'an abort listener', 'a state$ subscriber'])(
+    'should publish nothing of a record that re-creates the id being deleted from %s and is deleted before its add',
+    (route) => {
+      let reborn: Lifecycle | undefined;
+      const map = recreatingMap(route, (service) => (reborn = service));
+      map.create('a', 'first', { active: true, config: '{}' });
+      const [recordsSnapshot] = map.getAndListen();
+      const seen = listenToAll(map);
+      const stateOfA = record(map.stateOf$('a'));
+      map.delete('a');
+      expect(map.get('a')).toBeUndefined();
+      expect(reborn?.state.active).toBe(false);
+      expect(seen.records.map((c) => `${c.changeType} ${(c.newValue ?? c.oldValue)!.id}`)).toEqual(['remove a']);
+      expect(seen.stateChanges.map(brief)).toEqual(['update a stopped', 'remove a stopped']);
+      expect(seen.stateChanges[1]!.oldValue!.kind).toBe('first');
       expectMirrorsAgree(map, seen, recordsSnapshot, new Map([['a', stateOfA.values]]));
     },
   );
