@@ -86,7 +86,7 @@ export class Outbox<T> {
    * @returns what removes it again.
    */
   joinListener(listener: OutboxListener<T>): () => void {
-    const member: OutboxMember<T> = { next: (item) => listener.next(item), seen: 0 };
+    const member = new Joined(listener);
     this.addMember(member);
     return () => void this.removeMember(member);
   }
@@ -159,6 +159,20 @@ export class Outbox<T> {
     } finally {
       this.#depth--;
     }
+  }
+}
+
+/** A listener as a member: the outbox keeps its place in the stream here. */
+class Joined<T> implements OutboxMember<T> {
+  seen = 0;
+  readonly #listener: OutboxListener<T>;
+
+  constructor(listener: OutboxListener<T>) {
+    this.#listener = listener;
+  }
+
+  next(item: T): void {
+    this.#listener.next(item);
   }
 }
 
