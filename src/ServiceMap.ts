@@ -15,6 +15,16 @@ import { StateOfId } from './views/stateOfId.js';
 import { statesSnapshots } from './views/statesSnapshots.js';
 import { summaryCounts } from './views/SummaryCounts.js';
 
+/** `service.stop()`, or the State it is in when it was stopped already; other errors propagate. */
+function stopOrState<R>(service: Lifecycle<R>): State<R> {
+  try {
+    return service.stop();
+  } catch (err) {
+    if (err instanceof AlreadyStoppedError) return service.state;
+    throw err;
+  }
+}
+
 function hasContent(config: unknown): boolean {
   if (config === undefined || config === null) return false;
   if (typeof config === 'string') return config.length > 0;
@@ -203,7 +213,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
       const leaving = this.#leaving.get(newId);
       if (leaving) this.#entries.delete(newId); // the record it replaces is on its way out
       this.#entries.set(newId, entry);
-      if (leaving) leaving.after.push(entry);
+      if (leaving) leaving.successor = entry;
       else this.#added(entry);
       return { id: newId, state: service.state };
     } finally {
@@ -230,7 +240,7 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
     // The map stops following before the stop, so that what the service does after it (an
     // onStop that restarts it) is no record's State; it publishes the stop's State itself.
     const tracked = entry.tracked;
-    const leaving: Leaving = { entry, state: entry.current(), after: [] };
+    const leaving: Leaving = { entry, state: entry.current(), successor: undefined };
     this.#leaving.set(id, leaving);
     this.#open();
     try {
@@ -239,21 +249,18 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
       for (const next of entry.untrack()) this.#leave(leaving, next);
       let result: State<RawConfigOf<S>>;
       try {
-        result = entry.service.stop();
+        result = stopOrState(entry.service);
       } catch (err) {
-        if (!(err instanceof AlreadyStoppedError)) {
-          // The record stays where it was and is followed again, from the State it is in now.
-          this.#leave(leaving, entry.service.state);
-          if (tracked) entry.track(this.#onState);
-          throw err;
-        }
-        result = entry.service.state;
+        // The record stays where it was and is followed again, from the State it is in now.
+        this.#leave(leaving, entry.service.state);
+        if (tracked) entry.track(this.#onState);
+        throw err;
       }
       this.#leaving.delete(id);
       if (this.#entries.get(id) === entry) this.#entries.delete(id);
       this.#leave(leaving, result);
       this.#removed(leaving);
-      for (const next of leaving.after) this.#added(next);
+      if (leaving.successor !== undefined) this.#added(leaving.successor);
       return result;
     } finally {
       if (this.#leaving.get(id) === leaving) this.#leaving.delete(id);
@@ -263,26 +270,15 @@ export class ServiceMap<S extends Lifecycle<any> = Lifecycle> implements Service
 
   /**
    * Deletes a record whose add is not out yet: it re-created an id from inside the delete of
-   * the record before it, which is still under way. Listeners never saw it, so they hear
-   * nothing of it: its add is dropped, and its service stopped.
+   * the record before it, which is still under way (and holds the map's batch open).
+   * Listeners never saw it, so they hear nothing of it: its add is dropped, and its service
+   * stopped. If the stop throws, the record stays, its add still to come.
    */
   #deleteUnpublished(entry: Entry<S>, replaced: Leaving): State<RawConfigOf<S>> {
-    this.#open();
-    try {
-      let result: State<RawConfigOf<S>>;
-      try {
-        result = entry.service.stop();
-      } catch (err) {
-        if (!(err instanceof AlreadyStoppedError)) throw err; // the record stays, its add still to come
-        result = entry.service.state;
-      }
-      if (this.#entries.get(entry.id) === entry) this.#entries.delete(entry.id);
-      const at = replaced.after.indexOf(entry);
-      if (at >= 0) replaced.after.splice(at, 1);
-      return result;
-    } finally {
-      this.#close();
-    }
+    const result = stopOrState(entry.service);
+    if (this.#entries.get(entry.id) === entry) this.#entries.delete(entry.id);
+    if (replaced.successor === entry) replaced.successor = undefined;
+    return result;
   }
 
   /**

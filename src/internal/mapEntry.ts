@@ -169,8 +169,11 @@ export interface Leaving {
   readonly entry: Entry<any>;
   /** The State listeners last had of it (the remove carries it). */
   state: State<any>;
-  /** The record that re-created its id meanwhile, if any: its add is published after the remove. */
-  readonly after: Entry<any>[];
+  /**
+   * The record that re-created its id meanwhile, if any (there can be one at a time: the id is
+   * taken): its add is published after the remove.
+   */
+  successor: Entry<any> | undefined;
 }
 
 const LIFECYCLE_METHODS = ['start', 'configure', 'stop', 'stateChanges', 'stateAndChanges'] as const;
